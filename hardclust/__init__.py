@@ -1,0 +1,18 @@
+"""hardclust: deep online clustering with hard regularisation.
+
+scikit-learn-compatible deep clustering that trains an encoder and centroids
+one mini-batch at a time and keeps from collapsing by combination assignment
+(Mahon & Lukasiewicz, AAAI 2024), with no data augmentation.
+"""
+
+__version__ = "0.1.0"
+
+from .assignment import combination_assign  # noqa: E402
+from .estimator import ClusterCollapseWarning, OnlineHardClustering  # noqa: E402
+
+__all__ = [
+    "ClusterCollapseWarning",
+    "OnlineHardClustering",
+    "combination_assign",
+    "__version__",
+]

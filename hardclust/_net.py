@@ -1,0 +1,232 @@
+"""The training engine: a skorch net specialised for online clustering.
+
+The public estimator composes a :class:`ClusterNet` built in ``fit``; skorch
+provides the epoch/batch ladder, callbacks, history, progress bar and
+CUDA-safe pickling. This module overrides only the rungs that differ from
+supervised learning: the data iterator (unlabelled tensors, shuffled by the
+estimator's own RNG), the training step (assign the batch, then descend on
+the assigned cost) and the default callbacks (per-epoch cluster sizes).
+"""
+
+import contextlib
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, PrintLog, ProgressBar
+from skorch.dataset import unpack_data
+from torch import nn
+
+__all__ = ["ClusterModule", "ClusterNet"]
+
+
+def _squared_distances(z, centroids):
+    """``||z_i - mu_k||^2`` of shape (B, K), by the expanded form.
+
+    One matmul instead of a (B, K, d) difference tensor; clamped at zero
+    because rounding can make the expansion slightly negative.
+    """
+    z_sq = (z * z).sum(dim=1, keepdim=True)
+    c_sq = (centroids * centroids).sum(dim=1)
+    return (z_sq - 2.0 * z @ centroids.T + c_sq).clamp_min(0.0)
+
+
+class ClusterModule(nn.Module):
+    """Encoder plus learnable centroids; ``costs`` gives ``D``.
+
+    Parameters
+    ----------
+    encoder : nn.Module
+        Maps ``(B, *input_shape)`` to ``(B, latent_dim)``.
+    centroids : Tensor of shape (n_clusters, latent_dim)
+        Initial centroids.
+    sigma : float
+        Cluster variance parameter: ``D = ||z - mu||^2 / sigma - log pi``.
+    log_prior : Tensor of shape (n_clusters,)
+        Log prior probability of each cluster.
+    """
+
+    def __init__(self, encoder, centroids, sigma, log_prior):
+        super().__init__()
+        self.encoder = encoder
+        self.centroids = nn.Parameter(centroids.clone())
+        self.register_buffer("log_prior", log_prior.clone())
+        self.sigma = float(sigma)
+
+    def forward(self, x):
+        return self.encoder(x)
+
+    def costs(self, z):
+        """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K)."""
+        centroids = self.centroids.to(z.dtype)
+        return _squared_distances(z, centroids) / self.sigma - self.log_prior.to(z.dtype)
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Unlabelled samples held in one CPU tensor of shape (n, *input_shape)."""
+
+    def __init__(self, X):
+        self.X = X
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], torch.empty(0)
+
+
+class ShuffledBatches:
+    """Mini-batches of a :class:`TensorDataset` by slicing, not collating.
+
+    A ``DataLoader`` would fetch and stack ``batch_size`` samples one by one;
+    one fancy-index per batch does the same work in a single copy.
+
+    Parameters
+    ----------
+    dataset : TensorDataset
+    batch_size : int
+    shuffle : bool, default=False
+        Draw a new permutation from ``random_state`` at every pass.
+    random_state : numpy.random.RandomState, default=None
+        Source of the permutations (shared with, and owned by, the estimator).
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
+        self.X = dataset.X
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = None
+        if self.shuffle:
+            order = torch.from_numpy(self.random_state.permutation(n))
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                yield self.X[start:start + self.batch_size], None
+            else:
+                yield self.X[order[start:start + self.batch_size]], None
+
+
+class ClusterStats(Callback):
+    """Records per-epoch cluster sizes and the number of empty clusters.
+
+    Sizes count each training point's nearest centroid under the model of
+    the moment, which is what ``predict`` would say: hard-regularised
+    *assignments* are balanced by construction, so only the nearest-centroid
+    view can reveal a collapse. Counting stays on the device (no sync per
+    batch); the history receives ``cluster_sizes`` (list of int) and
+    ``n_empty`` at each epoch's end.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.counts_ = torch.zeros(
+            net.module_.centroids.shape[0], dtype=torch.long,
+            device=net.module_.centroids.device,
+        )
+
+    def on_batch_end(self, net, training=False, nearest=None, **kwargs):
+        if training and nearest is not None:
+            self.counts_ += torch.bincount(nearest, minlength=len(self.counts_))
+
+    def on_epoch_end(self, net, **kwargs):
+        sizes = self.counts_.cpu().tolist()
+        net.history.record("cluster_sizes", sizes)
+        net.history.record("n_empty", sum(size == 0 for size in sizes))
+
+
+class ClusterNet(NeuralNet):
+    """skorch ``NeuralNet`` whose training step is a clustering step.
+
+    ``criterion`` is one of the objectives of :mod:`hardclust.regularization`;
+    ``module`` a :class:`ClusterModule`. Everything else (callbacks,
+    history, device moves, pickling) is skorch's.
+    """
+
+    @property
+    def _default_callbacks(self):
+        callbacks = []
+        for name, callback in super()._default_callbacks:
+            if name == "valid_loss":
+                continue  # there is never a validation split
+            if name == "print_log":
+                callbacks.append(("cluster_stats", ClusterStats()))
+                callback = PrintLog(keys_ignored=["cluster_sizes"])
+            callbacks.append((name, callback))
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, _ = unpack_data(batch)
+        z = self.infer(Xi, **fit_params)
+        costs = self.module_.costs(z)
+        loss, labels = self.criterion_(costs)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                "the training loss became non-finite (NaN or inf): the "
+                "encoder diverged. Scale the input (for example with "
+                "StandardScaler), lower lr, or raise sigma."
+            )
+        loss.backward()
+        return {
+            "loss": loss,
+            "y_pred": labels,
+            "nearest": costs.detach().argmin(dim=1),
+        }
+
+
+def resolve_device(device):
+    """``"auto"`` -> CUDA when available, else CPU; validate anything else."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device; "
+            f"got {device!r}."
+        ) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but CUDA is not available here; use "
+                "device='auto' (CUDA when present, else CPU) or device='cpu'."
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} but only {torch.cuda.device_count()} CUDA "
+                "device(s) are visible."
+            )
+    elif resolved.type != "cpu":
+        raise ValueError(
+            f"device={device!r} is not supported; use 'auto', 'cpu' or 'cuda[:N]'."
+        )
+    return resolved
+
+
+@contextlib.contextmanager
+def seeded(seed, device):
+    """Context in which torch's global RNG of ``device`` is seeded locally.
+
+    The caller's RNG state (CPU, and the CUDA device if one is used) is
+    restored on exit, so hardclust never changes the process-global RNGs.
+    """
+    devices = []
+    if device.type == "cuda":
+        devices = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)
+        for index in devices:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
+
+
+def draw_seed(random_state):
+    """A 31-bit seed drawn from a numpy RandomState."""
+    return int(random_state.randint(np.iinfo(np.int32).max))

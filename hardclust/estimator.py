@@ -1,0 +1,659 @@
+"""``OnlineHardClustering``: deep online clustering with hard regularisation.
+
+The estimator orchestrates; the math lives elsewhere: the batch labelling in
+:mod:`hardclust.assignment`, the objectives in :mod:`hardclust.regularization`,
+the encoders in :mod:`hardclust.encoders` and the training loop in skorch
+(:mod:`hardclust._net`).
+"""
+
+import contextlib
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.cluster import kmeans_plusplus
+from sklearn.metrics import silhouette_score
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import __version__
+from ._net import (
+    ClusterModule,
+    ClusterNet,
+    ShuffledBatches,
+    TensorDataset,
+    draw_seed,
+    resolve_device,
+    seeded,
+)
+from .encoders import make_encoder
+from .regularization import REGULARIZATIONS, make_objective
+
+__all__ = ["OnlineHardClustering", "ClusterCollapseWarning"]
+
+
+class ClusterCollapseWarning(UserWarning):
+    """Some clusters received no points during the last training pass."""
+
+
+# Embeddings used to initialise the centroids: enough points for k-means++
+# to see every mode, few enough that the extra forward pass is negligible.
+_INIT_SAMPLE = 4096
+# Points on which ``score`` computes the silhouette (its cost is quadratic).
+_SCORE_SAMPLE = 2000
+
+
+class OnlineHardClustering(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+):
+    """Deep online clustering with hard regularisation (combination assignment).
+
+    An encoder network maps each sample to a latent vector ``z``; each of
+    ``n_clusters`` clusters is an isotropic Gaussian around a learnable
+    centroid ``mu_k``, and the cost of putting sample ``i`` in cluster ``k``
+    is ``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k``. Encoder and
+    centroids are trained together by Adam, one mini-batch at a time. Within
+    a batch, labels are chosen by combination assignment
+    (:func:`hardclust.combination_assign`), which adds ``log(n_k!)`` for the
+    ``n_k`` points a batch puts in cluster ``k``: piling a batch into one
+    cluster grows ever more expensive, which keeps training from collapsing
+    without any data augmentation (Mahon & Lukasiewicz, AAAI 2024). The loss
+    is the mean cost of the assigned pairs. Inference is pointwise:
+    ``predict`` returns ``argmin_k D[i, k]``.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    encoder : "auto", nn.Module subclass, callable or nn.Module, default="auto"
+        ``"auto"``: :class:`~hardclust.encoders.MLPEncoder` for 2-D ``X``,
+        :class:`~hardclust.encoders.ConvEncoder` for images (``X`` of shape
+        (n, H, W) or (n, C, H, W), or 2-D with ``input_shape``). A class or
+        callable is called as ``encoder(input_shape, latent_dim)`` and must
+        return an ``nn.Module`` mapping (batch, \\*input_shape) to
+        (batch, latent_dim). An ``nn.Module`` instance is deep-copied at
+        ``fit``; the instance you pass is never trained.
+    latent_dim : int, default=32
+        Size of the embedding (``transform`` output).
+    sigma : float, default=10.0
+        Cluster variance parameter, in squared latent units. Too small and
+        every point lands in one cluster at inference; too large and clusters
+        blur together. See the user guide for how to choose it.
+    prior : array-like of shape (n_clusters,), default=None
+        Prior probability of each cluster (normalised to sum to 1); ``None``
+        is uniform. A non-uniform prior lets imbalanced clusters stay
+        imbalanced.
+    regularization : {"hard", "none", "sinkhorn", "entropy", "variance"}, \
+            default="hard"
+        How a batch's labels and loss are formed. ``"hard"`` is combination
+        assignment (the method); the others are the baselines of the paper:
+        nearest centroid with no regularisation, SwAV-style Sinkhorn
+        balancing, and nearest centroid plus an entropy or variance penalty
+        on the batch-mean posterior.
+    reg_strength : float, default=1.0
+        Weight of the penalty for ``"entropy"`` and ``"variance"``; ignored
+        otherwise.
+    init : {"k-means++", "random"}, default="k-means++"
+        Centroid initialisation. ``"k-means++"`` runs k-means++ seeding on the
+        embeddings of (up to 4096 of) the first samples seen, so centroids
+        start where the data is; ``"random"`` draws them from ``N(0, I)``.
+    input_shape : tuple of int, default=None
+        Shape of one sample when ``X`` is given flat, e.g. ``(1, 28, 28)`` for
+        flattened 28x28 images; ``X`` rows are reshaped to it (so a
+        scikit-learn pipeline can feed an image encoder). ``None`` uses
+        ``X.shape[1:]``.
+    batch_size : int, default=256
+        Mini-batch size for training, and chunk size for inference.
+    max_epochs : int, default=10
+        Passes over the data made by ``fit`` (``partial_fit`` always makes
+        one).
+    lr : float, default=1e-3
+        Adam learning rate, for the encoder and the centroids.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when ``torch.cuda.is_available()``, else the CPU;
+        ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a ``torch.device`` choose one.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (instances, classes, or ``(name, callback)``
+        tuples), for example ``skorch.callbacks.LRScheduler``. They are
+        copied at ``fit``.
+    compute_labels : bool, default=True
+        Whether ``fit`` and ``partial_fit`` set ``labels_`` (one extra
+        inference pass over the data given).
+    verbose : int, default=0
+        ``0`` prints nothing; ``1`` shows a progress bar per epoch and a
+        table of loss, empty clusters and time per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds encoder initialisation, centroid initialisation and shuffling.
+        An int gives bit-identical results on CPU. hardclust never touches
+        the process-global RNGs of numpy, ``random`` or torch.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        ``predict`` of the data last given to ``fit`` or ``partial_fit``
+        (if ``compute_labels``).
+    cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
+        Centroids, in the latent space.
+    encoder_ : nn.Module
+        The trained encoder (on ``device_``).
+    device_ : torch.device
+        The device the model lives on.
+    history_ : skorch.History
+        One entry per epoch: ``train_loss``, ``cluster_sizes`` (nearest-
+        centroid counts over the epoch), ``n_empty``, ``dur`` (seconds), plus
+        per-batch entries.
+    n_iter_ : int
+        Passes over data made so far (epochs of ``fit``, calls of
+        ``partial_fit``).
+    n_steps_ : int
+        Optimisation steps (mini-batches) made so far.
+    n_features_in_ : int
+        Number of features seen during ``fit`` (``X.shape[1]``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    hardclust.combination_assign : The batch labelling used in training.
+    sklearn.cluster.MiniBatchKMeans : Online k-means on the raw features.
+
+    Notes
+    -----
+    Cost per batch is the encoder's forward and backward pass, one (B, K)
+    distance matmul and the combination assignment, which runs on the CPU
+    (one device-to-host copy of the (B, K) costs per batch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hardclust import OnlineHardClustering
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-4, 1, (100, 5)), rng.normal(4, 1, (100, 5))])
+    >>> model = OnlineHardClustering(n_clusters=2, max_epochs=5, random_state=0)
+    >>> labels = model.fit_predict(X)
+    >>> bool((labels[:100] == labels[0]).all() and (labels[100:] != labels[0]).all())
+    True
+    >>> model.transform(X).shape
+    (200, 32)
+    >>> model.predict_proba(X[:2]).sum(axis=1).round(6)
+    array([1., 1.])
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "encoder": [StrOptions({"auto"}), callable],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "prior": ["array-like", None],
+        "regularization": [StrOptions(set(REGULARIZATIONS))],
+        "reg_strength": [Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"k-means++", "random"})],
+        "input_shape": [tuple, list, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "device": [str, torch.device],
+        "callbacks": [list, None],
+        "compute_labels": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        encoder="auto",
+        latent_dim=32,
+        sigma=10.0,
+        prior=None,
+        regularization="hard",
+        reg_strength=1.0,
+        init="k-means++",
+        input_shape=None,
+        batch_size=256,
+        max_epochs=10,
+        lr=1e-3,
+        device="auto",
+        callbacks=None,
+        compute_labels=True,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_clusters = n_clusters
+        self.encoder = encoder
+        self.latent_dim = latent_dim
+        self.sigma = sigma
+        self.prior = prior
+        self.regularization = regularization
+        self.reg_strength = reg_strength
+        self.init = init
+        self.input_shape = input_shape
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.device = device
+        self.callbacks = callbacks
+        self.compute_labels = compute_labels
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------------
+    def _validate_X(self, X, reset):
+        """Validated float32 CPU tensor of shape (n, *sample_shape)."""
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float32, np.float64],
+            allow_nd=True,
+            ensure_min_features=1,
+        )
+        if reset:
+            self._sample_shape = self._resolve_sample_shape(X)
+        elif X.shape[1:] != self._input_layout:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but this model was "
+                f"fitted on samples of shape {self._input_layout}; pass data "
+                "shaped like the training data."
+            )
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        return torch.from_numpy(X).reshape(len(X), *self._sample_shape)
+
+    def _resolve_sample_shape(self, X):
+        self._input_layout = X.shape[1:]
+        if self.input_shape is None:
+            return tuple(X.shape[1:])
+        shape = tuple(self.input_shape)
+        if not all(isinstance(s, Integral) and s > 0 for s in shape):
+            raise ValueError(
+                f"input_shape must be a tuple of positive ints, got {self.input_shape!r}."
+            )
+        if int(np.prod(shape)) != int(np.prod(X.shape[1:])):
+            raise ValueError(
+                f"input_shape={shape} holds {int(np.prod(shape))} values but "
+                f"each sample of X has {int(np.prod(X.shape[1:]))}; make "
+                "input_shape match the features of X."
+            )
+        return shape
+
+    def _check_n_samples(self, X):
+        if len(X) < self.n_clusters:
+            raise ValueError(
+                f"n_samples={len(X)} should be >= n_clusters={self.n_clusters}: "
+                "the first training call needs at least one sample per cluster."
+            )
+
+    def _log_prior(self):
+        if self.prior is None:
+            return torch.full((self.n_clusters,), -np.log(self.n_clusters))
+        prior = np.asarray(self.prior, dtype=np.float64)
+        if prior.shape != (self.n_clusters,):
+            raise ValueError(
+                f"prior must have one entry per cluster, shape ({self.n_clusters},); "
+                f"got shape {prior.shape}."
+            )
+        if not np.all(np.isfinite(prior)) or np.any(prior <= 0):
+            raise ValueError("prior entries must be positive and finite.")
+        return torch.from_numpy(np.log(prior / prior.sum())).float()
+
+    # ------------------------------------------------------------------
+    # Initialisation and training
+    # ------------------------------------------------------------------
+    def _initialize(self, X):
+        """Build encoder, centroids and the skorch net from the first data."""
+        log_prior = self._log_prior()
+        device = resolve_device(self.device)
+        self._rng = check_random_state(self.random_state)
+        with seeded(draw_seed(self._rng), torch.device("cpu")):
+            encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
+        encoder = encoder.to(device)
+        z = self._embed_sample(encoder, X, device)
+        module = ClusterModule(encoder, self._init_centroids(z), self.sigma, log_prior)
+        net = ClusterNet(
+            module=module,
+            criterion=make_objective(self.regularization, log_prior, self.reg_strength),
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=None,
+            iterator_train=ShuffledBatches,
+            iterator_train__shuffle=True,
+            iterator_train__random_state=self._rng,
+            callbacks=copy.deepcopy(self.callbacks),
+            verbose=self.verbose,
+            device=str(device),
+        )
+        net.initialize()
+        self._net = net
+        self.device_ = device
+        self.n_iter_ = 0
+        self.n_steps_ = 0
+        self._hardclust_version = __version__
+
+    def _embed_sample(self, encoder, X, device):
+        """Embeddings of up to ``_INIT_SAMPLE`` rows of X by a fresh encoder;
+        also checks the encoder's output shape."""
+        n = min(len(X), _INIT_SAMPLE)
+        rows = X[np.sort(self._rng.choice(len(X), n, replace=False))]
+        was_training = encoder.training
+        encoder.eval()
+        try:
+            with torch.no_grad():
+                z = torch.cat([
+                    encoder(chunk.to(device)) for chunk in rows.split(self.batch_size)
+                ])
+        except Exception as exc:
+            raise ValueError(
+                f"the encoder failed on input of shape (batch, *{self._sample_shape}): "
+                f"{type(exc).__name__}: {exc}. Check that it accepts samples of "
+                "that shape (or set input_shape)."
+            ) from exc
+        finally:
+            encoder.train(was_training)
+        if not isinstance(z, torch.Tensor) or z.shape != (n, self.latent_dim):
+            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(
+                f"the encoder must return a tensor of shape (batch, latent_dim) = "
+                f"({n}, {self.latent_dim}), got {shape}; make its output size "
+                "equal latent_dim."
+            )
+        return z.float().cpu()
+
+    def _init_centroids(self, z):
+        if self.init == "random":
+            generator = torch.Generator().manual_seed(draw_seed(self._rng))
+            return torch.randn(self.n_clusters, self.latent_dim, generator=generator)
+        z = z.double().numpy()
+        if not np.all(np.isfinite(z)):
+            raise FloatingPointError(
+                "the untrained encoder produced non-finite embeddings; scale "
+                "the input (for example with StandardScaler)."
+            )
+        centers, _ = kmeans_plusplus(z, self.n_clusters, random_state=self._rng)
+        return torch.from_numpy(centers).float()
+
+    def _train(self, X, epochs):
+        """``epochs`` shuffled passes over the tensor X."""
+        net = self._net
+        dataset = TensorDataset(X)
+        with seeded(draw_seed(self._rng), self.device_):
+            net.notify("on_train_begin", X=dataset, y=None)
+            net.fit_loop(dataset, epochs=epochs)
+            net.notify("on_train_end", X=dataset, y=None)
+        self.n_iter_ += epochs
+        self.n_steps_ += epochs * len(ShuffledBatches(dataset, self.batch_size))
+        self._warn_if_collapsed()
+        if self.compute_labels:
+            self.labels_ = self._costs(X).argmin(dim=1).numpy()
+
+    def _warn_if_collapsed(self):
+        last = self._net.history[-1]
+        n_seen = sum(last["cluster_sizes"])
+        # A pass shorter than a few points per cluster leaves clusters empty
+        # by chance, not by collapse.
+        if last["n_empty"] and n_seen >= 5 * self.n_clusters:
+            warnings.warn(
+                f"{last['n_empty']} of {self.n_clusters} clusters were nobody's "
+                f"nearest centroid over the last pass of {n_seen} samples: the "
+                "model is collapsing or has too many clusters. Try a larger "
+                "sigma, fewer clusters or more data.",
+                ClusterCollapseWarning,
+                stacklevel=5,  # the caller of fit / partial_fit
+            )
+
+    @contextlib.contextmanager
+    def _rollback_on_error(self):
+        """Restore the fitted state exactly if the body raises (even Ctrl+C).
+
+        ``fit`` builds a fresh net, so restoring the attribute dict suffices;
+        ``partial_fit`` trains the existing net in place, so its parameters,
+        optimizer state, history and RNG are snapshotted too.
+        """
+        attributes = dict(self.__dict__)
+        net = attributes.get("_net")
+        saved = None
+        if net is not None:
+            saved = (
+                copy.deepcopy(net.module_.state_dict()),
+                copy.deepcopy(net.optimizer_.state_dict()),
+                len(net.history),
+                self._rng.get_state(),
+            )
+        try:
+            yield
+        except BaseException:
+            if saved is not None:
+                module_state, optimizer_state, n_epochs, rng_state = saved
+                net.module_.load_state_dict(module_state)
+                net.optimizer_.load_state_dict(optimizer_state)
+                del net.history[n_epochs:]
+                attributes["_rng"].set_state(rng_state)
+            self.__dict__.clear()
+            self.__dict__.update(attributes)
+            raise
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train from scratch: ``max_epochs`` shuffled passes over X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
+            Training data. ``n_samples`` must be at least ``n_clusters``.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : OnlineHardClustering
+            Fitted estimator. If training raises, a previously fitted model is
+            left exactly as it was.
+        """
+        with self._rollback_on_error():
+            X = self._validate_X(X, reset=True)
+            self._check_n_samples(X)
+            self._initialize(X)
+            self._train(X, self.max_epochs)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Update the model with one shuffled pass over a chunk of data.
+
+        The first call initialises the model (and needs at least
+        ``n_clusters`` samples); later calls continue training, with the
+        parameters read at the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
+            A chunk of data, shaped like the first one.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : OnlineHardClustering
+            Updated estimator. If the call raises, the model is left exactly
+            as it was before it.
+        """
+        first_call = not hasattr(self, "_net")
+        with self._rollback_on_error():
+            X = self._validate_X(X, reset=first_call)
+            if first_call:
+                self._check_n_samples(X)
+                self._initialize(X)
+            self._train(X, 1)
+        return self
+
+    # ------------------------------------------------------------------
+    # Inference
+    # ------------------------------------------------------------------
+    def _infer(self, X, costs):
+        """Embeddings (or costs, if ``costs``) of tensor X, on the CPU."""
+        module = self._net.module_
+        was_training = module.training
+        module.eval()
+        outputs = []
+        try:
+            with torch.no_grad():
+                for chunk in X.split(self.batch_size):
+                    z = module(chunk.to(self.device_, non_blocking=True))
+                    outputs.append(module.costs(z) if costs else z)
+        finally:
+            module.train(was_training)
+        if not outputs:
+            width = self.n_clusters if costs else self.latent_dim
+            return torch.empty(0, width)
+        return torch.cat(outputs).cpu()
+
+    def _costs(self, X):
+        return self._infer(X, costs=True)
+
+    def _check_predict_input(self, X):
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def predict(self, X):
+        """Nearest cluster of each sample: ``argmin_k D[i, k]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
+            New data, shaped like the training data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), dtype int64
+            Cluster index of each sample.
+        """
+        X = self._check_predict_input(X)
+        return self._costs(X).argmin(dim=1).numpy()
+
+    def predict_proba(self, X):
+        """Posterior cluster probabilities ``softmax_k(-D[i, k])``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
+            New data, shaped like the training data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters), dtype float64
+            Rows sum to 1.
+        """
+        X = self._check_predict_input(X)
+        return torch.softmax(-self._costs(X).double(), dim=1).numpy()
+
+    def transform(self, X):
+        """Embed X in the latent space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
+            New data, shaped like the training data.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim), dtype float32
+            The encoder's output.
+        """
+        X = self._check_predict_input(X)
+        return self._infer(X, costs=False).numpy()
+
+    def score(self, X, y=None):
+        """Silhouette of the predicted clusters in the embedding (higher is better).
+
+        The mean silhouette coefficient of ``predict(X)`` computed on
+        ``transform(X)`` (on a fixed random subset of 2000 samples when X is
+        larger): close to 1 when clusters are tight and far apart in the
+        latent space, -1 when everything falls into a single cluster. It is
+        scale-free, so ``GridSearchCV`` can compare models with different
+        ``sigma`` or ``latent_dim`` without labels.
+
+        Limits: it measures separation in each model's *own* latent space,
+        not agreement with any ground truth; an encoder can make clusters
+        tight without making them meaningful. When labels exist, score with
+        :func:`hardclust.metrics.cluster_accuracy` or NMI instead.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
+            Data to score.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        score : float
+            In [-1, 1].
+        """
+        X = self._check_predict_input(X)
+        z = self._infer(X, costs=False)
+        labels = self._net.module_.costs(z.to(self.device_)).argmin(dim=1).cpu().numpy()
+        n_labels = len(np.unique(labels))
+        if n_labels < 2 or n_labels >= len(labels):
+            return -1.0
+        return float(
+            silhouette_score(
+                z.numpy(), labels, sample_size=min(len(labels), _SCORE_SAMPLE),
+                random_state=0,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Fitted attributes and plumbing
+    # ------------------------------------------------------------------
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_net")
+
+    def _fitted_net(self, name):
+        if not hasattr(self, "_net"):
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute {name!r} before fit."
+            )
+        return self._net
+
+    @property
+    def cluster_centers_(self):
+        net = self._fitted_net("cluster_centers_")
+        return net.module_.centroids.detach().cpu().numpy().copy()
+
+    @property
+    def encoder_(self):
+        return self._fitted_net("encoder_").module_.encoder
+
+    @property
+    def history_(self):
+        return self._fitted_net("history_").history
+
+    @property
+    def _n_features_out(self):
+        return self.latent_dim
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
+        if "_net" in self.__dict__:
+            self.device_ = torch.device(self._net.device)

@@ -1,0 +1,271 @@
+"""OnlineHardClustering: API behaviour users rely on."""
+
+import io
+import pickle
+import random
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.metrics import adjusted_rand_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from hardclust import ClusterCollapseWarning, OnlineHardClustering
+from hardclust.encoders import MLPEncoder
+
+
+def _model(**params):
+    params = {"n_clusters": 4, "max_epochs": 15, "random_state": 0, **params}
+    return OnlineHardClustering(**params)
+
+
+def test_recovers_well_separated_blobs(blobs):
+    X, y = blobs
+    model = _model().fit(X)
+    assert adjusted_rand_score(y, model.labels_) > 0.95
+    assert model.labels_.dtype == np.int64
+    np.testing.assert_array_equal(model.labels_, model.predict(X))
+
+
+def test_fitted_attributes(blobs):
+    X, _ = blobs
+    model = _model(latent_dim=7, batch_size=64, max_epochs=3).fit(X)
+    assert model.cluster_centers_.shape == (4, 7)
+    assert isinstance(model.encoder_, nn.Module)
+    assert model.device_ == torch.device("cpu")
+    assert model.n_features_in_ == 6
+    assert model.n_iter_ == 3
+    assert model.n_steps_ == 3 * 5  # ceil(300 / 64) batches per epoch
+    assert len(model.history_) == 3
+    last = model.history_[-1]
+    assert sum(last["cluster_sizes"]) == 300
+    assert last["n_empty"] == sum(size == 0 for size in last["cluster_sizes"])
+    assert np.isfinite(last["train_loss"]) and last["dur"] > 0
+
+
+def test_no_empty_cluster_on_balanced_data(blobs):
+    X, _ = blobs
+    model = _model(n_clusters=4).fit(X)
+    assert np.bincount(model.predict(X), minlength=4).min() > 0
+    assert model.history_[-1, "n_empty"] == 0
+
+
+def test_transform_and_proba(blobs):
+    X, _ = blobs
+    model = _model(latent_dim=5, max_epochs=2).fit(X)
+    Z = model.transform(X)
+    assert Z.shape == (300, 5) and Z.dtype == np.float32
+    proba = model.predict_proba(X)
+    assert proba.shape == (300, 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-10)
+    np.testing.assert_array_equal(proba.argmax(axis=1), model.predict(X))
+    # transform agrees with the encoder applied by hand
+    with torch.no_grad():
+        model.encoder_.eval()
+        direct = model.encoder_(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(Z, direct, rtol=1e-5, atol=1e-5)
+
+
+def test_predict_is_nearest_centroid_under_prior(blobs):
+    X, _ = blobs
+    prior = [0.7, 0.1, 0.1, 0.1]
+    model = _model(prior=prior, max_epochs=2).fit(X)
+    Z = model.transform(X).astype(np.float64)
+    d = ((Z[:, None, :] - model.cluster_centers_[None]) ** 2).sum(-1)
+    expected = (d / model.sigma - np.log(prior)).argmin(axis=1)
+    assert (model.predict(X) == expected).mean() > 0.99  # float32 vs float64 ties
+
+
+def test_same_seed_is_bit_identical_and_leaves_global_rngs_alone(blobs):
+    X, _ = blobs
+    np.random.seed(123)
+    random.seed(123)
+    torch.manual_seed(123)
+    states = (np.random.get_state()[1].copy(), random.getstate(), torch.get_rng_state())
+    a = _model(max_epochs=3).fit(X)
+    b = _model(max_epochs=3).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert [h["train_loss"] for h in a.history_] == [h["train_loss"] for h in b.history_]
+    np.testing.assert_array_equal(np.random.get_state()[1], states[0])
+    assert random.getstate() == states[1]
+    assert torch.equal(torch.get_rng_state(), states[2])
+    c = _model(max_epochs=3, random_state=1).fit(X)
+    assert not np.array_equal(a.cluster_centers_, c.cluster_centers_)
+
+
+def test_partial_fit_stream_reaches_fit_quality(blobs):
+    X, y = blobs
+    rng = np.random.RandomState(0)
+    model = _model()
+    for _ in range(15):
+        for chunk in np.array_split(X[rng.permutation(len(X))], 3):
+            model.partial_fit(chunk)
+    assert model.n_iter_ == 45
+    assert adjusted_rand_score(y, model.predict(X)) > 0.95
+    assert len(model.labels_) == len(chunk)
+
+
+def test_partial_fit_first_call_initialises_then_continues(blobs):
+    X, _ = blobs
+    model = _model().partial_fit(X[:100])
+    centers = model.cluster_centers_
+    model.partial_fit(X[100:200])
+    assert model.n_iter_ == 2
+    assert not np.array_equal(centers, model.cluster_centers_)
+    # fit starts over
+    model.fit(X)
+    assert model.n_iter_ == 15
+
+
+def test_fit_does_not_train_the_users_module(blobs):
+    X, _ = blobs
+    mine = MLPEncoder((6,), 3)
+    before = {k: v.clone() for k, v in mine.state_dict().items()}
+    model = _model(encoder=mine, latent_dim=3, max_epochs=2).fit(X)
+    assert model.encoder_ is not mine
+    for k, v in mine.state_dict().items():
+        assert torch.equal(v, before[k])
+
+
+class TinyEncoder(nn.Module):
+    def __init__(self, input_shape, latent_dim):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(input_shape)), latent_dim))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+@pytest.mark.parametrize(
+    "encoder",
+    [TinyEncoder, lambda shape, dim: TinyEncoder(shape, dim), TinyEncoder((6,), 4)],
+    ids=["class", "callable", "instance"],
+)
+def test_encoder_kinds(blobs, encoder):
+    X, _ = blobs
+    model = _model(encoder=encoder, latent_dim=4, max_epochs=2).fit(X)
+    assert isinstance(model.encoder_, TinyEncoder)
+    assert model.transform(X).shape == (300, 4)
+
+
+def test_auto_encoder_picks_cnn_for_images():
+    rng = np.random.RandomState(0)
+    images = rng.rand(40, 8, 8).astype(np.float32)
+    model = OnlineHardClustering(n_clusters=2, max_epochs=1, random_state=0).fit(images)
+    assert type(model.encoder_).__name__ == "ConvEncoder"
+    assert model.predict(images).shape == (40,)
+    flat = OnlineHardClustering(n_clusters=2, max_epochs=1, input_shape=(1, 8, 8),
+                                random_state=0).fit(images.reshape(40, -1))
+    assert type(flat.encoder_).__name__ == "ConvEncoder"
+    with pytest.raises(ValueError, match="features"):
+        model.predict(images.reshape(40, 64))
+    with pytest.raises(ValueError, match="shape"):
+        model.predict(images[:, :, :4])
+
+
+def test_pipeline_and_grid_search(blobs):
+    X, y = blobs
+    pipe = make_pipeline(StandardScaler(), _model(max_epochs=5))
+    labels = pipe.fit_predict(X)
+    assert adjusted_rand_score(y, labels) > 0.9
+    assert pipe.transform(X).shape == (300, 32)
+
+    grid = {"sigma": [0.1, 10.0]}
+    unsupervised = GridSearchCV(_model(max_epochs=5), grid, cv=2).fit(X)
+    assert np.isfinite(unsupervised.cv_results_["mean_test_score"]).all()
+    assert unsupervised.best_params_["sigma"] in grid["sigma"]
+
+    supervised = GridSearchCV(_model(max_epochs=5), grid, cv=2,
+                              scoring="adjusted_rand_score").fit(X, y)
+    assert supervised.best_score_ > 0.5
+
+
+def test_score_prefers_separated_clusters_and_punishes_collapse(blobs):
+    X, _ = blobs
+    good = _model().fit(X)
+    assert good.score(X) > 0.5
+    collapsed = _model(n_clusters=4, regularization="none", sigma=1e-3, max_epochs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusterCollapseWarning)
+        collapsed.fit(X)
+    if len(np.unique(collapsed.predict(X))) == 1:
+        assert collapsed.score(X) == -1.0
+
+
+def test_clone_gives_unfitted_copy_with_same_params(blobs):
+    X, _ = blobs
+    model = _model(sigma=3.0).fit(X)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert not hasattr(copy, "labels_")
+    assert set(model.get_params()) == {
+        "n_clusters", "encoder", "latent_dim", "sigma", "prior", "regularization",
+        "reg_strength", "init", "input_shape", "batch_size", "max_epochs", "lr",
+        "device", "callbacks", "compute_labels", "verbose", "random_state",
+    }
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_persistence_round_trip(blobs, dump, tmp_path):
+    X, _ = blobs
+    model = _model(max_epochs=3).fit(X)
+    if dump == "pickle":
+        loaded = pickle.loads(pickle.dumps(model))
+    else:
+        joblib.dump(model, tmp_path / "model.joblib")
+        loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    # and it keeps training exactly as the original would
+    model.partial_fit(X)
+    loaded.partial_fit(X)
+    np.testing.assert_array_equal(loaded.cluster_centers_, model.cluster_centers_)
+
+
+def test_verbose_zero_prints_nothing(blobs, capsys):
+    X, _ = blobs
+    model = _model(max_epochs=2, verbose=0).fit(X)
+    model.partial_fit(X)
+    model.predict(X)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_verbose_one_reports_epochs(blobs, capsys):
+    X, _ = blobs
+    _model(max_epochs=2, verbose=1).fit(X)
+    out = capsys.readouterr()
+    assert "train_loss" in out.out and "n_empty" in out.out
+
+
+def test_skorch_callbacks_are_called(blobs):
+    from skorch.callbacks import Callback
+
+    class Count(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    counter = Count()
+    model = _model(max_epochs=3, callbacks=[("count", counter)]).fit(X=blobs[0])
+    assert model.n_iter_ == 3
+    assert not hasattr(counter, "epochs")  # the user's instance is copied
+    assert dict(model._net.callbacks_)["count"].epochs == 3
+
+
+def test_collapse_warns_with_a_fix(blobs):
+    X, _ = blobs
+    model = _model(n_clusters=4, regularization="none", init="random", sigma=1e-4,
+                   max_epochs=3)
+    with pytest.warns(ClusterCollapseWarning, match="sigma"):
+        model.fit(X)
