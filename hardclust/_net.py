@@ -166,6 +166,12 @@ class ClusterNet(NeuralNet):
         Xi, _ = unpack_data(batch)
         z = self.infer(Xi, **fit_params)
         costs = self.module_.costs(z)
+        if not torch.isfinite(costs).all():
+            raise FloatingPointError(
+                "the latent costs became non-finite (NaN or inf): the encoder "
+                "or centroids diverged. Scale the input (for example with "
+                "StandardScaler), lower lr, or raise sigma."
+            )
         loss, labels = self.criterion_(costs)
         if not torch.isfinite(loss):
             raise FloatingPointError(

@@ -20,7 +20,6 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.cluster import kmeans_plusplus
 from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -46,9 +45,9 @@ class ClusterCollapseWarning(UserWarning):
     """Some clusters received no points during the last training pass."""
 
 
-# Embeddings used to initialise the centroids: enough points for k-means++
-# to see every mode, few enough that the extra forward pass is negligible.
-_INIT_SAMPLE = 4096
+# max_epochs="auto": at least this many epochs and optimisation steps.
+_AUTO_MIN_EPOCHS = 10
+_AUTO_MIN_STEPS = 500
 # Points on which ``score`` computes the silhouette (its cost is quadratic).
 _SCORE_SAMPLE = 2000
 
@@ -85,7 +84,7 @@ class OnlineHardClustering(
         ``fit``; the instance you pass is never trained.
     latent_dim : int, default=32
         Size of the embedding (``transform`` output).
-    sigma : float, default=10.0
+    sigma : float, default=100.0
         Cluster variance parameter, in squared latent units. Too small and
         every point lands in one cluster at inference; too large and clusters
         blur together. See the user guide for how to choose it.
@@ -103,10 +102,12 @@ class OnlineHardClustering(
     reg_strength : float, default=1.0
         Weight of the penalty for ``"entropy"`` and ``"variance"``; ignored
         otherwise.
-    init : {"k-means++", "random"}, default="k-means++"
-        Centroid initialisation. ``"k-means++"`` runs k-means++ seeding on the
-        embeddings of (up to 4096 of) the first samples seen, so centroids
-        start where the data is; ``"random"`` draws them from ``N(0, I)``.
+    n_init : int, default=1
+        Number of independent trainings ``fit`` runs (different encoder and
+        centroid initialisations); the one with the lowest final training
+        loss is kept, as ``n_init`` does in :class:`~sklearn.cluster.KMeans`.
+        No label is ever looked at. Costs ``n_init`` times the training
+        time; ``partial_fit`` always trains one model.
     input_shape : tuple of int, default=None
         Shape of one sample when ``X`` is given flat, e.g. ``(1, 28, 28)`` for
         flattened 28x28 images; ``X`` rows are reshaped to it (so a
@@ -114,9 +115,12 @@ class OnlineHardClustering(
         ``X.shape[1:]``.
     batch_size : int, default=256
         Mini-batch size for training, and chunk size for inference.
-    max_epochs : int, default=10
+    max_epochs : int or "auto", default="auto"
         Passes over the data made by ``fit`` (``partial_fit`` always makes
-        one).
+        one). ``"auto"`` makes at least 10 passes and at least 500
+        optimisation steps: 10 epochs on Fashion-MNIST (274 batches each),
+        63 on digits (8 batches each), so small data sets are not left
+        under-trained.
     lr : float, default=1e-3
         Adam learning rate, for the encoder and the centroids.
     device : str or torch.device, default="auto"
@@ -198,10 +202,10 @@ class OnlineHardClustering(
         "prior": ["array-like", None],
         "regularization": [StrOptions(set(REGULARIZATIONS))],
         "reg_strength": [Interval(Real, 0, None, closed="left")],
-        "init": [StrOptions({"k-means++", "random"})],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
         "input_shape": [tuple, list, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "device": [str, torch.device],
         "callbacks": [list, None],
@@ -216,14 +220,14 @@ class OnlineHardClustering(
         *,
         encoder="auto",
         latent_dim=32,
-        sigma=10.0,
+        sigma=100.0,
         prior=None,
         regularization="hard",
         reg_strength=1.0,
-        init="k-means++",
+        n_init=1,
         input_shape=None,
         batch_size=256,
-        max_epochs=10,
+        max_epochs="auto",
         lr=1e-3,
         device="auto",
         callbacks=None,
@@ -238,7 +242,7 @@ class OnlineHardClustering(
         self.prior = prior
         self.regularization = regularization
         self.reg_strength = reg_strength
-        self.init = init
+        self.n_init = n_init
         self.input_shape = input_shape
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -297,6 +301,12 @@ class OnlineHardClustering(
                 "the first training call needs at least one sample per cluster."
             )
 
+    def _resolve_max_epochs(self, n_samples):
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        batches = -(-n_samples // self.batch_size)
+        return max(_AUTO_MIN_EPOCHS, -(-_AUTO_MIN_STEPS // batches))
+
     def _log_prior(self):
         if self.prior is None:
             return torch.full((self.n_clusters,), -np.log(self.n_clusters))
@@ -313,50 +323,51 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     # Initialisation and training
     # ------------------------------------------------------------------
-    def _initialize(self, X):
-        """Build encoder, centroids and the skorch net from the first data."""
+    def _initialize(self, X, rng):
+        """Build encoder, centroids and the skorch net from the first data.
+
+        Centroids start at ``N(0, I)``: far apart relative to the untrained
+        encoder's small outputs. Starting them at k-means++ picks among the
+        initial embeddings measured far worse (the clusters start nearly on
+        top of each other and training collapses; see docs/results.md).
+        """
         log_prior = self._log_prior()
         device = resolve_device(self.device)
-        self._rng = check_random_state(self.random_state)
-        with seeded(draw_seed(self._rng), torch.device("cpu")):
+        with seeded(draw_seed(rng), torch.device("cpu")):
             encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
+            centroids = torch.randn(self.n_clusters, self.latent_dim)
         encoder = encoder.to(device)
-        z = self._embed_sample(encoder, X, device)
-        module = ClusterModule(encoder, self._init_centroids(z), self.sigma, log_prior)
+        self._check_encoder_output(encoder, X[:2], device)
         net = ClusterNet(
-            module=module,
+            module=ClusterModule(encoder, centroids, self.sigma, log_prior),
             criterion=make_objective(self.regularization, log_prior, self.reg_strength),
             optimizer=torch.optim.Adam,
             lr=self.lr,
-            max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             train_split=None,
             iterator_train=ShuffledBatches,
             iterator_train__shuffle=True,
-            iterator_train__random_state=self._rng,
+            iterator_train__random_state=rng,
             callbacks=copy.deepcopy(self.callbacks),
             verbose=self.verbose,
             device=str(device),
         )
         net.initialize()
         self._net = net
+        self._rng = rng
         self.device_ = device
         self.n_iter_ = 0
         self.n_steps_ = 0
         self._hardclust_version = __version__
 
-    def _embed_sample(self, encoder, X, device):
-        """Embeddings of up to ``_INIT_SAMPLE`` rows of X by a fresh encoder;
-        also checks the encoder's output shape."""
-        n = min(len(X), _INIT_SAMPLE)
-        rows = X[np.sort(self._rng.choice(len(X), n, replace=False))]
+    def _check_encoder_output(self, encoder, X, device):
+        """Fail early, with a fix, if the encoder cannot take X or returns
+        something other than (batch, latent_dim)."""
         was_training = encoder.training
         encoder.eval()
         try:
             with torch.no_grad():
-                z = torch.cat([
-                    encoder(chunk.to(device)) for chunk in rows.split(self.batch_size)
-                ])
+                z = encoder(X.to(device))
         except Exception as exc:
             raise ValueError(
                 f"the encoder failed on input of shape (batch, *{self._sample_shape}): "
@@ -365,27 +376,13 @@ class OnlineHardClustering(
             ) from exc
         finally:
             encoder.train(was_training)
-        if not isinstance(z, torch.Tensor) or z.shape != (n, self.latent_dim):
+        if not isinstance(z, torch.Tensor) or z.shape != (len(X), self.latent_dim):
             shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(
                 f"the encoder must return a tensor of shape (batch, latent_dim) = "
-                f"({n}, {self.latent_dim}), got {shape}; make its output size "
+                f"({len(X)}, {self.latent_dim}), got {shape}; make its output size "
                 "equal latent_dim."
             )
-        return z.float().cpu()
-
-    def _init_centroids(self, z):
-        if self.init == "random":
-            generator = torch.Generator().manual_seed(draw_seed(self._rng))
-            return torch.randn(self.n_clusters, self.latent_dim, generator=generator)
-        z = z.double().numpy()
-        if not np.all(np.isfinite(z)):
-            raise FloatingPointError(
-                "the untrained encoder produced non-finite embeddings; scale "
-                "the input (for example with StandardScaler)."
-            )
-        centers, _ = kmeans_plusplus(z, self.n_clusters, random_state=self._rng)
-        return torch.from_numpy(centers).float()
 
     def _train(self, X, epochs):
         """``epochs`` shuffled passes over the tensor X."""
@@ -397,6 +394,8 @@ class OnlineHardClustering(
             net.notify("on_train_end", X=dataset, y=None)
         self.n_iter_ += epochs
         self.n_steps_ += epochs * len(ShuffledBatches(dataset, self.batch_size))
+
+    def _finish(self, X):
         self._warn_if_collapsed()
         if self.compute_labels:
             self.labels_ = self._costs(X).argmin(dim=1).numpy()
@@ -467,8 +466,17 @@ class OnlineHardClustering(
         with self._rollback_on_error():
             X = self._validate_X(X, reset=True)
             self._check_n_samples(X)
-            self._initialize(X)
-            self._train(X, self.max_epochs)
+            rng = check_random_state(self.random_state)
+            epochs = self._resolve_max_epochs(len(X))
+            best_loss, best = np.inf, None
+            for _ in range(self.n_init):
+                self._initialize(X, rng)
+                self._train(X, epochs)
+                loss = self._net.history[-1, "train_loss"]
+                if best is None or loss < best_loss:
+                    best_loss, best = loss, (self._net, self.n_iter_, self.n_steps_)
+            self._net, self.n_iter_, self.n_steps_ = best
+            self._finish(X)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -497,8 +505,9 @@ class OnlineHardClustering(
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_n_samples(X)
-                self._initialize(X)
+                self._initialize(X, check_random_state(self.random_state))
             self._train(X, 1)
+            self._finish(X)
         return self
 
     # ------------------------------------------------------------------

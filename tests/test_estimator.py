@@ -207,7 +207,7 @@ def test_clone_gives_unfitted_copy_with_same_params(blobs):
     assert not hasattr(copy, "labels_")
     assert set(model.get_params()) == {
         "n_clusters", "encoder", "latent_dim", "sigma", "prior", "regularization",
-        "reg_strength", "init", "input_shape", "batch_size", "max_epochs", "lr",
+        "reg_strength", "n_init", "input_shape", "batch_size", "max_epochs", "lr",
         "device", "callbacks", "compute_labels", "verbose", "random_state",
     }
 
@@ -265,7 +265,7 @@ def test_skorch_callbacks_are_called(blobs):
 
 def test_collapse_warns_with_a_fix(blobs):
     X, _ = blobs
-    model = _model(n_clusters=4, regularization="none", init="random", sigma=1e-4,
+    model = _model(n_clusters=4, regularization="none", sigma=1e-4,
                    max_epochs=3)
     with pytest.warns(ClusterCollapseWarning, match="sigma"):
         model.fit(X)

@@ -9,7 +9,7 @@ EXPECTED_FAILED_CHECKS = {}
 
 
 @parametrize_with_checks(
-    [OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0)],
+    [OnlineHardClustering(n_clusters=3, max_epochs=20, random_state=0)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):

@@ -1,0 +1,205 @@
+"""Bad input raises a ValueError/TypeError that says what to fix, and a
+failed call leaves a fitted model exactly as it was."""
+
+import copy
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from skorch.callbacks import Callback
+
+from hardclust import OnlineHardClustering
+
+
+def _fitted(X, **params):
+    params = {"n_clusters": 3, "max_epochs": 2, "random_state": 0, **params}
+    return OnlineHardClustering(**params).fit(X)
+
+
+def _state(model):
+    """Everything that training may change, as comparable copies."""
+    net = model._net
+    return {
+        "module": {k: v.clone() for k, v in net.module_.state_dict().items()},
+        "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
+        "history": copy.deepcopy(list(net.history)),
+        "rng": model._rng.get_state()[1].copy(),
+        "counters": (model.n_iter_, model.n_steps_, model.n_features_in_),
+        "labels": model.labels_.copy(),
+    }
+
+
+def _assert_same_state(before, after):
+    assert before["module"].keys() == after["module"].keys()
+    for key, value in before["module"].items():
+        assert torch.equal(value, after["module"][key]), key
+    opt_a, opt_b = before["optimizer"], after["optimizer"]
+    assert opt_a["param_groups"] == opt_b["param_groups"]
+    assert opt_a["state"].keys() == opt_b["state"].keys()
+    for key, slots in opt_a["state"].items():
+        for name, value in slots.items():
+            assert torch.equal(value, opt_b["state"][key][name]), (key, name)
+    assert before["history"] == after["history"]
+    np.testing.assert_array_equal(before["rng"], after["rng"])
+    assert before["counters"] == after["counters"]
+    np.testing.assert_array_equal(before["labels"], after["labels"])
+
+
+@pytest.fixture
+def X():
+    return np.random.RandomState(0).normal(size=(60, 4)).astype(np.float32)
+
+
+BAD_INPUTS = [
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), ValueError, "NaN"),
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), ValueError, "infinity"),
+    (lambda X: X.astype(str).astype(object) + "x", ValueError, "convert|string"),
+    (lambda X: sp.csr_matrix(X), TypeError, "dense data is required"),
+    (lambda X: X[:0], ValueError, "0 sample"),
+    (lambda X: X[:, :0], ValueError, "0 feature"),
+    (lambda X: X[:, 0], ValueError, "2D array"),
+    (lambda X: X + 1j, ValueError, "Complex"),
+]
+
+
+@pytest.mark.parametrize("make_bad, error, match", BAD_INPUTS)
+@pytest.mark.parametrize("method", ["partial_fit", "predict", "transform",
+                                    "predict_proba", "score", "fit"])
+def test_bad_input_raises_and_leaves_model_unchanged(X, make_bad, error, match, method):
+    model = _fitted(X)
+    before = _state(model)
+    with pytest.raises(error, match=match):
+        getattr(model, method)(make_bad(X))
+    _assert_same_state(before, _state(model))
+    model.partial_fit(X)  # and it can go on training
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "predict", "transform",
+                                    "predict_proba", "score"])
+def test_different_feature_count_raises_and_leaves_model_unchanged(X, method):
+    model = _fitted(X)
+    before = _state(model)
+    with pytest.raises(ValueError, match="X has 3 features, but OnlineHardClustering "
+                                         "is expecting 4 features"):
+        getattr(model, method)(X[:, :3])
+    _assert_same_state(before, _state(model))
+
+
+def test_fewer_samples_than_clusters(X):
+    with pytest.raises(ValueError, match="n_samples=2 should be >= n_clusters=3"):
+        OnlineHardClustering(n_clusters=3).fit(X[:2])
+    with pytest.raises(ValueError, match="n_samples=2 should be >= n_clusters=3"):
+        OnlineHardClustering(n_clusters=3).partial_fit(X[:2])
+    # later partial_fit chunks may be smaller than n_clusters
+    model = OnlineHardClustering(n_clusters=3, random_state=0).partial_fit(X)
+    model.partial_fit(X[:1])
+    assert model.n_iter_ == 2
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"n_clusters": 2.5}, "n_clusters"),
+        ({"latent_dim": 0}, "latent_dim"),
+        ({"sigma": 0.0}, "sigma"),
+        ({"sigma": -1.0}, "sigma"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"max_epochs": 0}, "max_epochs"),
+        ({"lr": 0.0}, "lr"),
+        ({"regularization": "soft"}, "regularization"),
+        ({"encoder": "resnet"}, "encoder"),
+        ({"encoder": 3}, "encoder"),
+        ({"device": "tpu"}, "device"),
+        ({"device": 3}, "device"),
+        ({"prior": [0.5, 0.5]}, "prior must have one entry per cluster"),
+        ({"prior": [0.5, 0.5, -1.0]}, "positive"),
+        ({"input_shape": (2, 3)}, "input_shape"),
+        ({"callbacks": "progress"}, "callbacks"),
+        ({"random_state": "seed"}, "random_state"),
+    ],
+)
+def test_invalid_parameters_raise_and_leave_model_unchanged(X, params, match):
+    model = _fitted(X)
+    before = _state(model)
+    model.set_params(**params)
+    with pytest.raises((ValueError, TypeError), match=match):
+        model.fit(X)
+    model.set_params(**{k: OnlineHardClustering().get_params()[k] for k in params})
+    _assert_same_state(before, _state(model))
+
+
+def test_cuda_unavailable_is_a_clear_error(X, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        OnlineHardClustering(n_clusters=3, device="cuda").fit(X)
+    model = OnlineHardClustering(n_clusters=3, max_epochs=1, device="auto").fit(X)
+    assert model.device_ == torch.device("cpu")
+
+
+def test_encoder_with_wrong_output_is_a_clear_error(X):
+    bad = torch.nn.Linear(4, 7)
+    with pytest.raises(ValueError, match=r"shape \(batch, latent_dim\)"):
+        OnlineHardClustering(n_clusters=3, encoder=bad, latent_dim=5).fit(X)
+    with pytest.raises(ValueError, match="the encoder failed"):
+        OnlineHardClustering(n_clusters=3, encoder=torch.nn.Linear(9, 5),
+                             latent_dim=5).fit(X)
+    with pytest.raises(TypeError, match="not an nn.Module"):
+        OnlineHardClustering(n_clusters=3, encoder=lambda shape, dim: "mlp").fit(X)
+
+
+class Explode(Callback):
+    def __init__(self, error):
+        self.error = error
+
+    def on_batch_end(self, net, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_failure_during_partial_fit_rolls_back(X, error):
+    model = _fitted(X)
+    before = _state(model)
+    # a callback that raises mid-pass, after at least one optimizer step
+    model._net.callbacks_.append(("explode", Explode(error)))
+    with pytest.raises(type(error)):
+        model.partial_fit(X)
+    model._net.callbacks_.pop()
+    _assert_same_state(before, _state(model))
+    # training continues exactly as if the failed call never happened
+    twin = _fitted(X)
+    model.partial_fit(X)
+    twin.partial_fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, twin.cluster_centers_)
+
+
+def test_failure_during_refit_keeps_old_model(X):
+    model = _fitted(X)
+    before = _state(model)
+    model.set_params(callbacks=[Explode(RuntimeError("boom"))])
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(X)
+    _assert_same_state(before, _state(model))
+
+
+def test_non_finite_loss_stops_with_named_cause(X):
+    model = _fitted(X)
+    before = _state(model)
+    with torch.no_grad():
+        model._net.module_.centroids[0, 0] = float("nan")
+    with pytest.raises(FloatingPointError, match="lower lr|sigma|Scale"):
+        model.partial_fit(X)
+    with torch.no_grad():
+        model._net.module_.centroids.copy_(before["module"]["centroids"])
+    _assert_same_state(before, _state(model))
+
+
+def test_unfitted_model_raises_not_fitted(X):
+    from sklearn.exceptions import NotFittedError
+
+    model = OnlineHardClustering()
+    for method in ("predict", "transform", "predict_proba", "score"):
+        with pytest.raises(NotFittedError):
+            getattr(model, method)(X)
+    assert not hasattr(model, "cluster_centers_")
