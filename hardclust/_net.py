@@ -44,17 +44,22 @@ class ClusterModule(nn.Module):
         Cluster variance parameter: ``D = ||z - mu||^2 / sigma - log pi``.
     log_prior : Tensor of shape (n_clusters,)
         Log prior probability of each cluster.
+    scale : float, default=1.0
+        Fixed factor applied to the encoder's output, set at initialisation
+        so that the initial clusters are as far apart as ``N(0, I)``
+        centroids would be, whatever the scale of the input.
     """
 
-    def __init__(self, encoder, centroids, sigma, log_prior):
+    def __init__(self, encoder, centroids, sigma, log_prior, scale=1.0):
         super().__init__()
         self.encoder = encoder
         self.centroids = nn.Parameter(centroids.clone())
         self.register_buffer("log_prior", log_prior.clone())
         self.sigma = float(sigma)
+        self.scale = float(scale)
 
     def forward(self, x):
-        return self.encoder(x)
+        return self.encoder(x) * self.scale
 
     def costs(self, z):
         """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K)."""

@@ -16,11 +16,35 @@ from torch import nn
 __all__ = ["MLPEncoder", "ConvEncoder", "make_encoder"]
 
 
+def _orthogonal_shortcut(n_in, latent_dim):
+    """A bias-free linear map with orthonormal rows (or columns).
+
+    At initialisation it is a random rotation/projection of the input, so
+    distances between embeddings start out close to distances between
+    inputs, and centroids initialised by k-means on the first embeddings
+    start from the input's own cluster structure.
+    """
+    shortcut = nn.Linear(n_in, latent_dim, bias=False)
+    nn.init.orthogonal_(shortcut.weight)
+    return shortcut
+
+
+def _zero_last_layer(sequential):
+    """Zero the last linear layer, so a residual branch starts switched off."""
+    last = [m for m in sequential.modules() if isinstance(m, nn.Linear)][-1]
+    nn.init.zeros_(last.weight)
+    nn.init.zeros_(last.bias)
+
+
 class MLPEncoder(nn.Module):
     """Fully connected encoder for flat feature vectors.
 
-    ``Linear -> ReLU`` for each hidden layer, then a linear map to the latent
-    space (no activation, so embeddings can take any sign).
+    ``z = W x + mlp(x)``: an orthogonal linear shortcut plus a residual MLP
+    (``Linear -> ReLU`` per hidden layer, then a linear map) whose last layer
+    starts at zero. Training therefore starts from a random rotation of the
+    input, which keeps its geometry, and learns the non-linear part; on
+    digits this start raised mean ACC from 0.74 to about 0.80 (see
+    docs/results.md).
 
     Parameters
     ----------
@@ -29,7 +53,7 @@ class MLPEncoder(nn.Module):
     latent_dim : int
         Size of the embedding.
     hidden : tuple of int, default=(256, 256)
-        Width of each hidden layer.
+        Width of each hidden layer of the residual MLP.
 
     Examples
     --------
@@ -42,24 +66,31 @@ class MLPEncoder(nn.Module):
 
     def __init__(self, input_shape, latent_dim, hidden=(256, 256)):
         super().__init__()
-        layers = [nn.Flatten()]
-        width = math.prod(input_shape)
+        n_in = math.prod(input_shape)
+        self.shortcut = _orthogonal_shortcut(n_in, latent_dim)
+        layers = []
+        width = n_in
         for size in hidden:
             layers += [nn.Linear(width, size), nn.ReLU()]
             width = size
         layers.append(nn.Linear(width, latent_dim))
-        self.layers = nn.Sequential(*layers)
+        self.residual = nn.Sequential(*layers)
+        _zero_last_layer(self.residual)
 
     def forward(self, x):
-        return self.layers(x)
+        x = x.flatten(1)
+        return self.shortcut(x) + self.residual(x)
 
 
 class ConvEncoder(nn.Module):
     """Small convolutional encoder for images.
 
-    Two stride-2 ``3x3`` convolutions (32 and 64 channels, ReLU) followed by a
-    linear map of the flattened feature map to the latent space; about 0.4M
-    parameters for 28x28 inputs with ``latent_dim=128``.
+    ``z = W x + head(conv(x))``: an orthogonal linear shortcut from the
+    flattened pixels plus two stride-2 ``3x3`` convolutions (32 and 64
+    channels, ReLU) and a linear head that starts at zero, for the same
+    reason as :class:`MLPEncoder`: training starts from a random rotation of
+    the input. About 0.5M parameters for 28x28 inputs and
+    ``latent_dim=32``.
 
     Parameters
     ----------
@@ -89,19 +120,21 @@ class ConvEncoder(nn.Module):
                 f"(height, width), got {tuple(input_shape)}."
             )
         self.input_shape = tuple(input_shape)
+        self.shortcut = _orthogonal_shortcut(math.prod(input_shape), latent_dim)
         layers = []
-        width, height = input_shape[0], input_shape[1:]
+        width, size = input_shape[0], input_shape[1:]
         for out in channels:
             layers += [nn.Conv2d(width, out, 3, stride=2, padding=1), nn.ReLU()]
             width = out
-            height = tuple((h - 1) // 2 + 1 for h in height)
+            size = tuple((s - 1) // 2 + 1 for s in size)
         self.features = nn.Sequential(*layers, nn.Flatten())
-        self.head = nn.Linear(width * math.prod(height), latent_dim)
+        self.head = nn.Linear(width * math.prod(size), latent_dim)
+        _zero_last_layer(self.head)
 
     def forward(self, x):
         # (batch, H, W) input is one-channel: add the channel axis.
         x = x.reshape(x.shape[0], *self.input_shape)
-        return self.head(self.features(x))
+        return self.shortcut(x.flatten(1)) + self.head(self.features(x))
 
 
 def make_encoder(encoder, input_shape, latent_dim):

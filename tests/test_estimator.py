@@ -68,7 +68,7 @@ def test_transform_and_proba(blobs):
     # transform agrees with the encoder applied by hand
     with torch.no_grad():
         model.encoder_.eval()
-        direct = model.encoder_(torch.from_numpy(X)).numpy()
+        direct = model.encoder_(torch.from_numpy(X)).numpy() * model.embedding_scale_
     np.testing.assert_allclose(Z, direct, rtol=1e-5, atol=1e-5)
 
 
@@ -175,7 +175,7 @@ def test_pipeline_and_grid_search(blobs):
     pipe = make_pipeline(StandardScaler(), _model(max_epochs=5))
     labels = pipe.fit_predict(X)
     assert adjusted_rand_score(y, labels) > 0.9
-    assert pipe.transform(X).shape == (300, 32)
+    assert pipe.transform(X).shape == (300, 64)
 
     grid = {"sigma": [0.1, 10.0]}
     unsupervised = GridSearchCV(_model(max_epochs=5), grid, cv=2).fit(X)
@@ -207,7 +207,7 @@ def test_clone_gives_unfitted_copy_with_same_params(blobs):
     assert not hasattr(copy, "labels_")
     assert set(model.get_params()) == {
         "n_clusters", "encoder", "latent_dim", "sigma", "prior", "regularization",
-        "reg_strength", "n_init", "input_shape", "batch_size", "max_epochs", "lr",
+        "reg_strength", "init", "n_init", "input_shape", "batch_size", "max_epochs", "lr",
         "device", "callbacks", "compute_labels", "verbose", "random_state",
     }
 
@@ -265,7 +265,7 @@ def test_skorch_callbacks_are_called(blobs):
 
 def test_collapse_warns_with_a_fix(blobs):
     X, _ = blobs
-    model = _model(n_clusters=4, regularization="none", sigma=1e-4,
+    model = _model(n_clusters=4, regularization="none", init="random", sigma=1e-4,
                    max_epochs=3)
     with pytest.warns(ClusterCollapseWarning, match="sigma"):
         model.fit(X)
