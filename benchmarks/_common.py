@@ -1,0 +1,48 @@
+"""Helpers shared by the benchmark scripts (not part of the package)."""
+
+import argparse
+import json
+import os
+import platform
+import sys
+
+import numpy as np
+import torch
+
+
+def parser(doc):
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--json", help="also write the results to this file")
+    return p
+
+
+def environment():
+    return {
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "machine": platform.machine(),
+    }
+
+
+def dump(path, rows):
+    if path:
+        with open(path, "w") as f:
+            json.dump({"environment": environment(), "rows": rows}, f, indent=2)
+
+
+def table(rows, columns):
+    """Print rows (dicts) as a fixed-width table with the given columns."""
+    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
+    print("  ".join(c.rjust(widths[c]) for c in columns))
+    for r in rows:
+        print("  ".join(_fmt(r[c]).rjust(widths[c]) for c in columns))
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)

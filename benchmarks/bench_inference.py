@@ -1,0 +1,57 @@
+"""Inference throughput: predict and transform against a bare forward pass.
+
+The bare pass runs the fitted encoder over the same data in chunks of the
+same size under ``torch.no_grad()``; ``predict``/``transform`` add input
+validation, the (n, K) distances and the argmin. Best of several repeats::
+
+    python benchmarks/bench_inference.py [--json out.json]
+"""
+
+import timeit
+import warnings
+
+import numpy as np
+import torch
+
+from _common import dump, parser, table
+from hardclust import OnlineHardClustering
+from hardclust.datasets import load_digits, load_fashion_mnist
+
+
+def bare_forward(model, X):
+    X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    encoder = model.encoder_.eval()
+    with torch.no_grad():
+        return torch.cat([encoder(chunk) for chunk in X.split(model.batch_size)])
+
+
+def main(argv=None):
+    p = parser(__doc__)
+    p.add_argument("--repeats", type=int, default=5)
+    args = p.parse_args(argv)
+    datasets = [("digits (MLP)", load_digits()[0])]
+    try:
+        datasets.append(("fashion-mnist 20000 (CNN)", load_fashion_mnist()[0][:20_000]))
+    except FileNotFoundError as exc:
+        print(f"skipping Fashion-MNIST: {exc}")
+    rows = []
+    for name, X in datasets:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = OnlineHardClustering(n_clusters=10, max_epochs=1, random_state=0).fit(X)
+        calls = {"bare": lambda: bare_forward(model, X),
+                 "transform": lambda: model.transform(X),
+                 "predict": lambda: model.predict(X)}
+        best = {k: min(timeit.repeat(f, number=1, repeat=args.repeats)) for k, f in calls.items()}
+        for method in ("transform", "predict"):
+            rows.append({"data": name, "method": method,
+                         "bare_per_s": len(X) / best["bare"],
+                         "method_per_s": len(X) / best[method],
+                         "relative": best["bare"] / best[method]})
+    table(rows, ["data", "method", "bare_per_s", "method_per_s", "relative"])
+    dump(args.json, rows)
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Training overhead: OnlineHardClustering.fit(max_epochs=1) against its floor.
+
+The floor is a bare PyTorch loop that trains a fresh copy of the same encoder
+architecture for one epoch (same batch size, Adam, learning rate, shuffled
+data) on a plain regression loss, then runs one forward pass over the data
+(as ``fit`` must, to set ``labels_``). Repeats alternate bare / hardclust so
+that both see the same machine state; the median of each is reported::
+
+    python benchmarks/bench_training.py [--repeats 5] [--fashion-n 20000] [--json out.json]
+
+Two hardclust rows per data set: ``init="random"`` (the training loop alone)
+and the default ``init="k-means"`` (which adds k-means on the first
+embeddings of up to 10,000 samples).
+"""
+
+import time
+import warnings
+
+import numpy as np
+import torch
+
+from _common import dump, parser, table
+from hardclust import OnlineHardClustering
+from hardclust.datasets import load_digits, load_fashion_mnist
+from hardclust.encoders import make_encoder
+
+
+def bare_epoch(X, latent_dim, batch_size, lr, seed):
+    """One epoch of the same encoder on a regression loss, plus inference."""
+    start = time.perf_counter()
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.from_numpy(X)
+    encoder = make_encoder("auto", tuple(X.shape[1:]), latent_dim)
+    optimizer = torch.optim.Adam(encoder.parameters(), lr=lr)
+    targets = torch.randn(len(X), latent_dim, generator=generator)
+    order = torch.randperm(len(X), generator=generator)
+    for batch in order.split(batch_size):
+        optimizer.zero_grad()
+        loss = ((encoder(X[batch]) - targets[batch]) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+    encoder.eval()
+    with torch.no_grad():
+        for chunk in X.split(batch_size):
+            encoder(chunk)
+    return time.perf_counter() - start
+
+
+def hardclust_epoch(X, init, seed):
+    model = OnlineHardClustering(n_clusters=10, max_epochs=1, init=init, random_state=seed)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    p = parser(__doc__)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--fashion-n", type=int, default=20_000)
+    args = p.parse_args(argv)
+
+    datasets = [("digits (MLP)", load_digits()[0])]
+    try:
+        X, _ = load_fashion_mnist()
+        datasets.append((f"fashion-mnist {args.fashion_n} (CNN)", X[:args.fashion_n]))
+    except FileNotFoundError as exc:
+        print(f"skipping Fashion-MNIST: {exc}")
+    defaults = OnlineHardClustering()
+    hardclust_epoch(datasets[0][1], "random", 0)  # compile the assignment kernel
+
+    rows = []
+    for name, X in datasets:
+        times = {"bare": [], "random": [], "k-means": []}
+        for r in range(args.repeats):
+            times["bare"].append(bare_epoch(X, defaults.latent_dim, defaults.batch_size,
+                                            defaults.lr, r))
+            times["random"].append(hardclust_epoch(X, "random", r))
+            times["k-means"].append(hardclust_epoch(X, "k-means", r))
+        bare = float(np.median(times["bare"]))
+        for init in ("random", "k-means"):
+            t = float(np.median(times[init]))
+            rows.append({"data": name, "init": init, "bare_s": bare, "fit_s": t,
+                         "ratio": t / bare})
+    table(rows, ["data", "init", "bare_s", "fit_s", "ratio"])
+    dump(args.json, rows)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
