@@ -8,10 +8,15 @@ one mini-batch at a time and keeps from collapsing by combination assignment
 __version__ = "0.1.0"
 
 from .assignment import combination_assign  # noqa: E402
-from .estimator import ClusterCollapseWarning, OnlineHardClustering  # noqa: E402
+from .estimator import (  # noqa: E402
+    ClusterCollapseWarning,
+    HardclustVersionWarning,
+    OnlineHardClustering,
+)
 
 __all__ = [
     "ClusterCollapseWarning",
+    "HardclustVersionWarning",
     "OnlineHardClustering",
     "combination_assign",
     "__version__",

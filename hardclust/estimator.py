@@ -40,11 +40,15 @@ from ._net import (
 from .encoders import make_encoder
 from .regularization import REGULARIZATIONS, make_objective
 
-__all__ = ["OnlineHardClustering", "ClusterCollapseWarning"]
+__all__ = ["OnlineHardClustering", "ClusterCollapseWarning", "HardclustVersionWarning"]
 
 
 class ClusterCollapseWarning(UserWarning):
     """Some clusters received no points during the last training pass."""
+
+
+class HardclustVersionWarning(UserWarning):
+    """A model is loaded by a different hardclust release than saved it."""
 
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
@@ -720,6 +724,15 @@ class OnlineHardClustering(
         return tags
 
     def __setstate__(self, state):
+        saved = state.get("_hardclust_version")
+        if saved is not None and saved.split(".")[:2] != __version__.split(".")[:2]:
+            warnings.warn(
+                f"This model was saved with hardclust {saved} and is loaded with "
+                f"{__version__}; it may behave differently. Refit it, or load it "
+                f"with hardclust=={saved}.",
+                HardclustVersionWarning,
+                stacklevel=2,
+            )
         super().__setstate__(state)
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:

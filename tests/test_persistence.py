@@ -1,0 +1,92 @@
+"""Persistence: round trips, CUDA-to-CPU loading, versions, and a soak run."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from skorch.exceptions import DeviceWarning
+
+import hardclust
+from hardclust import ClusterCollapseWarning, HardclustVersionWarning, OnlineHardClustering
+
+
+@pytest.fixture
+def X():
+    rng = np.random.RandomState(0)
+    return np.vstack([rng.normal(m, 0.5, (50, 4)) for m in (-3, 0, 3)]).astype(np.float32)
+
+
+def _model(**params):
+    return OnlineHardClustering(**{"n_clusters": 3, "max_epochs": 3, "random_state": 0,
+                                   **params})
+
+
+def test_model_saved_on_cuda_loads_on_cpu_only_machine(X, monkeypatch):
+    model = _model().fit(X)
+    expected = model.predict(X)
+    # Pretend the model lived on a GPU: skorch pickles device-bound state
+    # with its device, and must map it to the CPU when CUDA is absent.
+    model._net.device = "cuda"
+    model.device_ = torch.device("cuda")
+    blob = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceWarning, match="not available"):
+        loaded = pickle.loads(blob)
+    assert loaded.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(loaded.predict(X), expected)
+    loaded.partial_fit(X)  # and it trains on the CPU
+
+
+def test_model_from_another_release_warns_with_the_fix(X, monkeypatch):
+    model = _model().fit(X)
+    blob = pickle.dumps(model)
+    monkeypatch.setattr(hardclust.estimator, "__version__", "9.0.0")
+    with pytest.warns(HardclustVersionWarning, match="saved with hardclust 0.1"):
+        loaded = pickle.loads(blob)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_soak_stream_with_predict_and_reload_matches_uninterrupted_run(X):
+    rng = np.random.RandomState(1)
+    chunks = [X[rng.choice(len(X), 40, replace=False)] for _ in range(12)]
+    straight = _model()
+    for chunk in chunks:
+        straight.partial_fit(chunk)
+
+    interrupted = _model()
+    for i, chunk in enumerate(chunks):
+        interrupted.partial_fit(chunk)
+        interrupted.predict(X)  # inference does not disturb training
+        if i % 4 == 3:
+            interrupted = pickle.loads(pickle.dumps(interrupted))
+    np.testing.assert_array_equal(interrupted.cluster_centers_, straight.cluster_centers_)
+    np.testing.assert_array_equal(interrupted.transform(X), straight.transform(X))
+    assert interrupted.n_iter_ == straight.n_iter_ == 12
+    assert len(interrupted.history_) == len(straight.history_) == 12
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n_samples=st.integers(3, 40),
+    n_features=st.integers(1, 6),
+    n_clusters=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_estimator_properties(n_samples, n_features, n_clusters, seed):
+    X = np.random.RandomState(seed).normal(size=(n_samples, n_features))
+    model = OnlineHardClustering(n_clusters=n_clusters, latent_dim=3, max_epochs=1,
+                                 random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusterCollapseWarning)  # tiny random data
+        model.fit(X)
+    labels = model.predict(X)
+    assert labels.shape == (n_samples,) and labels.dtype == np.int64
+    assert ((0 <= labels) & (labels < n_clusters)).all()
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+    assert model.transform(X).shape == (n_samples, 3)
+
