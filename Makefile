@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 # CUDA build. Any torch >= 2.2 works with hardclust.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test bench clean
+.PHONY: demo test docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
+
+# The site: Sphinx + numpydoc + MyST, warnings are errors.
+$(VENV)/.docs: $(VENV)/.installed
+	$(PIP) install -q --disable-pip-version-check -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_assignment.py

@@ -186,7 +186,7 @@ class OnlineHardClustering(
         Optimisation steps (mini-batches) made so far.
     n_features_in_ : int
         Number of features seen during ``fit`` (``X.shape[1]``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when ``X`` has string column
         names.
 
