@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from hardclust import combination_assign
-from hardclust.assignment import combination_assign_literal
+from hardclust.assignment import (
+    _greedy_kernel,
+    _greedy_kernel_by_cluster,
+    _log_penalties,
+    combination_assign_literal,
+)
 
 
 def _random_tables(n_tables, seed):
@@ -40,6 +45,30 @@ def test_matches_literal_procedure_on_random_tables(seed):
         np.testing.assert_array_equal(
             combination_assign(costs), combination_assign_literal(costs)
         )
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_both_kernels_match_literal_whatever_the_number_of_clusters(seed):
+    # combination_assign picks a kernel by K; each must be exact on its own.
+    for costs in _random_tables(300, seed + 10):
+        expected = combination_assign_literal(costs)
+        penalties = _log_penalties(len(costs))
+        np.testing.assert_array_equal(_greedy_kernel(costs, penalties), expected)
+        np.testing.assert_array_equal(  # float32 input: same comparisons
+            _greedy_kernel(costs.astype(np.float32), penalties),
+            combination_assign_literal(costs.astype(np.float32)))
+        np.testing.assert_array_equal(
+            _greedy_kernel_by_cluster(costs, penalties), expected
+        )
+
+
+def test_many_clusters_and_collapse_prone_tables():
+    rng = np.random.default_rng(7)
+    for n_points, n_clusters in [(64, 40), (50, 13), (200, 12)]:
+        costs = rng.normal(size=(n_points, n_clusters))
+        costs[:, 3] -= 3.0  # most points prefer one cluster
+        np.testing.assert_array_equal(combination_assign(costs),
+                                      combination_assign_literal(costs))
 
 
 @settings(max_examples=300, deadline=None)
