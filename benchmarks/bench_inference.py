@@ -2,7 +2,8 @@
 
 The bare pass runs the fitted encoder over the same data in chunks of the
 same size under ``torch.no_grad()``; ``predict``/``transform`` add input
-validation, the (n, K) distances and the argmin. Best of several repeats::
+validation, the (n, K) distances and the argmin. Rounds alternate the three
+calls; each one's best round is kept::
 
     python benchmarks/bench_inference.py [--json out.json]
 """
@@ -22,6 +23,7 @@ def bare_forward(model, X):
     X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     encoder = model.encoder_.eval()
     with torch.no_grad():
+        # the same chunk size as predict/transform use
         return torch.cat([encoder(chunk) for chunk in X.split(model.batch_size)])
 
 
@@ -42,7 +44,15 @@ def main(argv=None):
         calls = {"bare": lambda: bare_forward(model, X),
                  "transform": lambda: model.transform(X),
                  "predict": lambda: model.predict(X)}
-        best = {k: min(timeit.repeat(f, number=1, repeat=args.repeats)) for k, f in calls.items()}
+        # Alternate the three calls round by round, so that all see the same
+        # machine state; keep each one's best round.
+        # Each round repeats a call for about 0.2 s, so millisecond-scale
+        # calls are not timed one by one.
+        number = max(1, int(0.2 / timeit.timeit(calls["bare"], number=1)))
+        best = {k: float("inf") for k in calls}
+        for _ in range(args.repeats):
+            for k, f in calls.items():
+                best[k] = min(best[k], timeit.timeit(f, number=number) / number)
         for method in ("transform", "predict"):
             rows.append({"data": name, "method": method,
                          "bare_per_s": len(X) / best["bare"],

@@ -28,7 +28,7 @@ def _squared_distances(z, centroids):
     """
     z_sq = (z * z).sum(dim=1, keepdim=True)
     c_sq = (centroids * centroids).sum(dim=1)
-    return (z_sq - 2.0 * z @ centroids.T + c_sq).clamp_min(0.0)
+    return torch.addmm(z_sq + c_sq, z, centroids.T, alpha=-2.0).clamp_min(0.0)
 
 
 class ClusterModule(nn.Module):
