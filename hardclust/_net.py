@@ -192,6 +192,29 @@ class ClusterNet(NeuralNet):
         }
 
 
+@contextlib.contextmanager
+def eval_mode(module):
+    """Evaluation mode and no gradients inside; the module's mode is restored."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        module.train(was_training)
+
+
+def embed(module, X, batch_size, device):
+    """``module`` applied to CPU tensor X, ``batch_size`` rows at a time.
+
+    Call inside :func:`eval_mode`. Returns the concatenated output on
+    ``device``.
+    """
+    return torch.cat([
+        module(chunk.to(device, non_blocking=True)) for chunk in X.split(batch_size)
+    ])
+
+
 def resolve_device(device):
     """``"auto"`` -> CUDA when available, else CPU; validate anything else."""
     if isinstance(device, str) and device == "auto":

@@ -34,6 +34,8 @@ from ._net import (
     ShuffledBatches,
     TensorDataset,
     draw_seed,
+    embed,
+    eval_mode,
     resolve_device,
     seeded,
 )
@@ -391,10 +393,8 @@ class OnlineHardClustering(
     def _check_encoder_output(self, encoder, X, device):
         """Fail early, with a fix, if the encoder cannot take X or returns
         something other than (batch, latent_dim)."""
-        was_training = encoder.training
-        encoder.eval()
         try:
-            with torch.no_grad():
+            with eval_mode(encoder):
                 z = encoder(X.to(device))
         except Exception as exc:
             raise ValueError(
@@ -402,8 +402,6 @@ class OnlineHardClustering(
                 f"{type(exc).__name__}: {exc}. Check that it accepts samples of "
                 "that shape (or set input_shape)."
             ) from exc
-        finally:
-            encoder.train(was_training)
         if not isinstance(z, torch.Tensor) or z.shape != (len(X), self.latent_dim):
             shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(
@@ -422,12 +420,8 @@ class OnlineHardClustering(
         """
         n = min(len(X), _INIT_SAMPLE)
         rows = X[np.sort(rng.choice(len(X), n, replace=False))]
-        encoder.eval()
-        with torch.no_grad():
-            z = torch.cat([encoder(chunk.to(device)).cpu()
-                           for chunk in rows.split(self.batch_size)])
-        encoder.train()
-        z = z.double().numpy()
+        with eval_mode(encoder):
+            z = embed(encoder, rows, self.batch_size, device).cpu().double().numpy()
         if not np.all(np.isfinite(z)):
             raise FloatingPointError(
                 "the untrained encoder produced non-finite embeddings; scale "
@@ -456,7 +450,7 @@ class OnlineHardClustering(
             net.fit_loop(dataset, epochs=epochs)
             net.notify("on_train_end", X=dataset, y=None)
         self.n_iter_ += epochs
-        self.n_steps_ += epochs * len(ShuffledBatches(dataset, self.batch_size))
+        self.n_steps_ += epochs * len(ShuffledBatches(dataset, net.batch_size))
 
     def _finish(self, X):
         self._warn_if_collapsed()
@@ -584,19 +578,11 @@ class OnlineHardClustering(
         per batch would cost more than the MLP's forward pass itself.
         """
         module = self._net.module_
-        was_training = module.training
-        module.eval()
         outputs = []
-        try:
-            with torch.no_grad():
-                for group in X.split(self.batch_size * _COSTS_GROUP):
-                    z = torch.cat([
-                        module(chunk.to(self.device_, non_blocking=True))
-                        for chunk in group.split(self.batch_size)
-                    ])
-                    outputs.append(module.costs(z) if costs else z)
-        finally:
-            module.train(was_training)
+        with eval_mode(module):
+            for group in X.split(self.batch_size * _COSTS_GROUP):
+                z = embed(module, group, self.batch_size, self.device_)
+                outputs.append(module.costs(z) if costs else z)
         if not outputs:
             width = self.n_clusters if costs else self.latent_dim
             return torch.empty(0, width)
@@ -686,7 +672,9 @@ class OnlineHardClustering(
         """
         X = self._check_predict_input(X)
         z = self._infer(X, costs=False)
-        labels = self._net.module_.costs(z.to(self.device_)).argmin(dim=1).cpu().numpy()
+        with torch.no_grad():
+            costs = self._net.module_.costs(z.to(self.device_))
+        labels = costs.argmin(dim=1).cpu().numpy()
         n_labels = len(np.unique(labels))
         if n_labels < 2 or n_labels >= len(labels):
             return -1.0
