@@ -64,6 +64,10 @@ def plot_history(model, axes=None):
     if empty.any():
         title += f" ({empty[-1]} empty at the end)"
     axes[1].set_title(title)
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes[:2]:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if sizes.shape[1] <= 12:
         axes[1].legend(title="cluster", fontsize="small", ncols=2, loc="upper right")
     return np.asarray(axes)
