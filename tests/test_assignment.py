@@ -185,3 +185,15 @@ def test_bad_log_prior_raises():
         combination_assign(np.zeros((2, 3)), log_prior=np.zeros(2))
     with pytest.raises(ValueError, match="NaN"):
         combination_assign(np.zeros((2, 2)), log_prior=[0.0, np.nan])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 300), st.integers(1, 20), st.floats(-1e3, 1e3, allow_nan=False))
+def test_equal_costs_give_counts_that_differ_by_at_most_one(n_points, n_clusters, value):
+    # With nothing to tell clusters apart, log(n_k!) alone decides: the
+    # batch is spread as evenly as possible, in round-robin order.
+    labels = combination_assign(np.full((n_points, n_clusters), value))
+    counts = np.bincount(labels, minlength=n_clusters)
+    assert counts.sum() == n_points
+    assert counts.max() - counts.min() <= 1
+    np.testing.assert_array_equal(labels, np.arange(n_points) % n_clusters)

@@ -1,0 +1,113 @@
+"""Numerical safety and the input formats users pass."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hardclust import ClusterCollapseWarning, OnlineHardClustering
+
+
+def _data(n=120, d=5, seed=0):
+    rng = np.random.RandomState(seed)
+    centers = rng.normal(0, 4, size=(3, d))
+    return (centers[np.arange(n) % 3] + rng.normal(size=(n, d))).astype(np.float32)
+
+
+def _fit(X, **params):
+    model = OnlineHardClustering(**{"n_clusters": 3, "max_epochs": 5, "random_state": 0,
+                                    **params})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X)
+    collapse = [w for w in caught if issubclass(w.category, ClusterCollapseWarning)]
+    return model, collapse
+
+
+def _assert_finite(model, X):
+    assert np.isfinite(model.transform(X)).all()
+    proba = model.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1e-3, 1e3, 1e8])
+def test_extreme_scales_give_finite_results_or_a_warning(scale):
+    X = _data() * np.float32(scale)
+    model, collapse = _fit(X)
+    _assert_finite(model, X)
+    # either the three blobs are found, or the user is told it collapsed
+    assert len(np.unique(model.labels_)) == 3 or collapse
+
+
+def test_constant_features_and_duplicated_rows():
+    X = _data()
+    X[:, 2] = 7.0
+    model, _ = _fit(np.repeat(X[:40], 3, axis=0))
+    _assert_finite(model, X)
+    assert len(np.unique(model.predict(X))) == 3
+
+
+def test_all_identical_points_warn_degenerate():
+    X = np.ones((60, 4), dtype=np.float32)
+    model, collapse = _fit(X)
+    _assert_finite(model, X)
+    assert collapse, "identical points must warn that clusters are empty"
+
+
+@pytest.mark.parametrize("n_samples", [257, 513])  # last batch of size 1
+def test_last_batch_of_one(n_samples):
+    model, _ = _fit(_data(n_samples), batch_size=256)
+    assert model.n_steps_ == 5 * (-(-n_samples // 256))
+    _assert_finite(model, _data(n_samples))
+
+
+def test_one_cluster_and_as_many_clusters_as_samples():
+    X = _data(30)
+    one, _ = _fit(X, n_clusters=1)
+    assert (one.labels_ == 0).all()
+    np.testing.assert_allclose(one.predict_proba(X), 1.0)
+    many, _ = _fit(X, n_clusters=30)
+    _assert_finite(many, X)
+    assert many.labels_.max() < 30
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda X: X.astype(np.float16),
+        lambda X: X.astype(np.float64),
+        lambda X: np.round(X * 10).astype(np.int64),
+        lambda X: np.asfortranarray(X),
+        lambda X: np.hstack([X, X])[:, ::2],  # non-contiguous view
+        lambda X: X.tolist(),
+    ],
+    ids=["float16", "float64", "int", "fortran", "strided", "list"],
+)
+def test_input_formats_work(convert):
+    X = _data()
+    model, _ = _fit(convert(X))
+    assert model.predict(convert(X)).shape == (len(X),)
+    assert model.transform(convert(X)).dtype == np.float32
+
+
+def test_read_only_and_memmap_input(tmp_path):
+    X = _data()
+    X.setflags(write=False)
+    model, _ = _fit(X)
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    mapped = np.load(path, mmap_mode="r")
+    np.testing.assert_array_equal(model.predict(mapped), model.predict(X))
+    model.partial_fit(mapped)
+
+
+def test_dataframe_feature_names_are_kept_and_checked():
+    X = pd.DataFrame(_data(), columns=list("abcde"))
+    model, _ = _fit(X)
+    assert list(model.feature_names_in_) == list("abcde")
+    assert list(model.set_output(transform="pandas").transform(X).columns)[:2] == [
+        "onlinehardclustering0", "onlinehardclustering1"]
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(X[list("edcba")])
