@@ -46,11 +46,41 @@ __all__ = ["OnlineHardClustering", "ClusterCollapseWarning", "HardclustVersionWa
 
 
 class ClusterCollapseWarning(UserWarning):
-    """Some clusters received no points during the last training pass."""
+    """Some clusters received no points during the last training pass.
+
+    Raised by ``fit``/``partial_fit`` when, over a pass of at least five
+    points per cluster, some clusters were nobody's nearest centroid; the
+    message names the usual fixes (larger ``sigma``, fewer clusters).
+
+    Examples
+    --------
+    >>> import warnings, numpy as np
+    >>> from hardclust import ClusterCollapseWarning, OnlineHardClustering
+    >>> X = np.ones((60, 3))  # identical points: nothing to separate
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(X)
+    >>> any(issubclass(w.category, ClusterCollapseWarning) for w in caught)
+    True
+    """
 
 
 class HardclustVersionWarning(UserWarning):
-    """A model is loaded by a different hardclust release than saved it."""
+    """A model is loaded by a different hardclust release than saved it.
+
+    The model loads; the warning names both versions and the fix (refit, or
+    load with the release that saved it).
+
+    Examples
+    --------
+    To refuse models from other releases instead of loading them:
+
+    >>> import warnings
+    >>> from hardclust import HardclustVersionWarning
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", HardclustVersionWarning)
+    ...     # pickle.load(f) here raises instead of warning
+    """
 
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
