@@ -8,6 +8,7 @@ the encoders in :mod:`hardclust.encoders` and the training loop in skorch
 
 import contextlib
 import copy
+import pickle
 import warnings
 from numbers import Integral, Real
 
@@ -88,6 +89,8 @@ class HardclustVersionWarning(UserWarning):
 _INIT_SAMPLE = 2048
 # Restarts of that k-means (KMeans n_init).
 _INIT_KMEANS_RESTARTS = 3
+# Marks files written by OnlineHardClustering.save.
+_SAVE_FORMAT = "hardclust-weights-1"
 # Mean squared distance between initial centroids, per latent dimension
 # (N(0, I) centroids have 2; 8 measured better on digits, docs/results.md).
 _INIT_SPREAD = 8.0
@@ -386,17 +389,25 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     # Initialisation and training
     # ------------------------------------------------------------------
-    def _initialize(self, X, rng):
-        """Build encoder, centroids and the skorch net from the first data."""
+    def _initialize(self, X, rng, saved=None):
+        """Build encoder, centroids and the skorch net from the first data.
+
+        With ``saved`` (the dict written by :meth:`save`), the weights and
+        the embedding scale come from it instead, and ``X`` is not needed.
+        """
         log_prior = self._log_prior()
         device = resolve_device(self.device)
         with seeded(draw_seed(rng), torch.device("cpu")):
             encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
             centroids = torch.randn(self.n_clusters, self.latent_dim)
         encoder = encoder.to(device)
+        if X is None:
+            X = torch.zeros(2, *self._sample_shape)
         self._check_encoder_output(encoder, X[:2], device)
         scale = 1.0
-        if self.init == "k-means":
+        if saved is not None:
+            scale = saved["scale"]
+        elif self.init == "k-means":
             centroids, scale = self._kmeans_init(encoder, X, device, rng)
         net = ClusterNet(
             module=ClusterModule(encoder, centroids, self.sigma, log_prior, scale),
@@ -413,6 +424,8 @@ class OnlineHardClustering(
             device=str(device),
         )
         net.initialize()
+        if saved is not None:
+            net.module_.load_state_dict(saved["module"])
         self._net = net
         self._rng = rng
         self.device_ = device
@@ -714,6 +727,135 @@ class OnlineHardClustering(
                 random_state=0,
             )
         )
+
+    # ------------------------------------------------------------------
+    # Weights-only persistence
+    # ------------------------------------------------------------------
+    def save(self, path):
+        """Save parameters and weights to a file that is safe to load.
+
+        Unlike a pickle, the file holds only tensors, numbers and strings,
+        and :meth:`load` reads it with ``torch.load(weights_only=True)``, so
+        a file from an untrusted source cannot run code. It keeps what
+        prediction needs (encoder and centroid weights, parameters, input
+        shape, feature names) but not the optimizer state, history,
+        callbacks or ``labels_``: a loaded model predicts identically, and
+        further ``partial_fit`` calls start a fresh Adam state.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np
+        >>> from hardclust import OnlineHardClustering
+        >>> X = np.random.RandomState(0).normal(size=(60, 3))
+        >>> model = OnlineHardClustering(n_clusters=2, max_epochs=2, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
+        >>> model.save(path)
+        >>> loaded = OnlineHardClustering.load(path)
+        >>> bool((loaded.predict(X) == model.predict(X)).all())
+        True
+        """
+        check_is_fitted(self)
+        params = self.get_params()
+        encoder = params.pop("encoder")
+        params.pop("callbacks")
+        params.pop("device")
+        if not isinstance(params["random_state"], (Integral, type(None))):
+            params["random_state"] = None  # a RandomState object is not data
+        for key in ("prior", "input_shape"):
+            if params[key] is not None:
+                params[key] = np.asarray(params[key]).tolist()
+        names = getattr(self, "feature_names_in_", None)
+        torch.save(
+            {
+                "format": _SAVE_FORMAT,
+                "version": __version__,
+                "params": params,
+                "encoder_auto": isinstance(encoder, str) and encoder == "auto",
+                "encoder_name": type(self.encoder_).__name__,
+                "sample_shape": list(self._sample_shape),
+                "input_layout": list(self._input_layout),
+                "n_features_in": int(self.n_features_in_),
+                "feature_names_in": None if names is None else [str(n) for n in names],
+                "scale": float(self._net.module_.scale),
+                "n_iter": int(self.n_iter_),
+                "n_steps": int(self.n_steps_),
+                "module": {k: v.detach().cpu() for k, v in
+                           self._net.module_.state_dict().items()},
+            },
+            path,
+        )
+
+    @classmethod
+    def load(cls, path, *, encoder=None, device="auto"):
+        """Load a model written by :meth:`save` (weights only, no pickle).
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+        encoder : nn.Module subclass, callable or nn.Module, default=None
+            The encoder architecture, needed when the model was saved with a
+            custom encoder (its weights are in the file, its code is not).
+            ``None`` rebuilds the default ``"auto"`` encoder.
+        device : str or torch.device, default="auto"
+            Where to put the model.
+
+        Returns
+        -------
+        model : OnlineHardClustering
+            Fitted, ready to ``predict``.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a hardclust weights file, or the encoder
+            does not match the saved weights.
+        """
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as exc:
+            raise ValueError(
+                f"{path} holds more than weights (or is not a hardclust file): "
+                "it was refused, since only OnlineHardClustering.save files "
+                "are safe to load. Load trusted pickles with pickle/joblib."
+            ) from exc
+        if not isinstance(saved, dict) or saved.get("format") != _SAVE_FORMAT:
+            raise ValueError(f"{path} is not a file written by OnlineHardClustering.save.")
+        if saved["version"].split(".")[:2] != __version__.split(".")[:2]:
+            warnings.warn(
+                f"{path} was saved with hardclust {saved['version']} and is loaded "
+                f"with {__version__}; refit the model if it behaves differently.",
+                HardclustVersionWarning,
+                stacklevel=2,
+            )
+        if encoder is None and not saved["encoder_auto"]:
+            raise ValueError(
+                f"{path} was saved with a custom encoder ({saved['encoder_name']}); "
+                "pass its architecture: OnlineHardClustering.load(path, encoder=...)."
+            )
+        params = dict(saved["params"])
+        if params["input_shape"] is not None:
+            params["input_shape"] = tuple(params["input_shape"])
+        model = cls(**params, encoder="auto" if encoder is None else encoder, device=device)
+        model._sample_shape = tuple(saved["sample_shape"])
+        model._input_layout = tuple(saved["input_layout"])
+        model.n_features_in_ = saved["n_features_in"]
+        if saved["feature_names_in"] is not None:
+            model.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        try:
+            model._initialize(None, check_random_state(model.random_state), saved=saved)
+        except RuntimeError as exc:  # load_state_dict: missing/unexpected keys, shapes
+            raise ValueError(
+                f"the encoder does not match the weights in {path}: {exc}"
+            ) from exc
+        model.n_iter_ = saved["n_iter"]
+        model.n_steps_ = saved["n_steps"]
+        return model
 
     # ------------------------------------------------------------------
     # Fitted attributes and plumbing

@@ -90,3 +90,50 @@ def test_estimator_properties(n_samples, n_features, n_clusters, seed):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
     assert model.transform(X).shape == (n_samples, 3)
 
+
+
+class SmallEncoder(torch.nn.Module):
+    def __init__(self, input_shape, latent_dim):
+        super().__init__()
+        self.linear = torch.nn.Linear(input_shape[0], latent_dim)
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+def test_save_load_weights_only_round_trip(X, tmp_path):
+    model = _model(prior=[0.5, 0.3, 0.2]).fit(X)
+    model.save(tmp_path / "model.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "model.pt")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.get_params()["prior"] == [0.5, 0.3, 0.2]
+    assert (loaded.n_iter_, loaded.n_steps_) == (model.n_iter_, model.n_steps_)
+    # the file is plain data: torch's safe loader accepts it as is
+    torch.load(tmp_path / "model.pt", weights_only=True)
+    loaded.partial_fit(X)  # and it can go on training (fresh optimizer state)
+
+
+def test_load_needs_the_custom_encoder_and_checks_it(X, tmp_path):
+    model = _model(encoder=SmallEncoder, latent_dim=2).fit(X)
+    model.save(tmp_path / "model.pt")
+    with pytest.raises(ValueError, match="custom encoder \\(SmallEncoder\\)"):
+        OnlineHardClustering.load(tmp_path / "model.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "model.pt", encoder=SmallEncoder)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="does not match the weights"):
+        OnlineHardClustering.load(
+            tmp_path / "model.pt",
+            encoder=lambda shape, dim: torch.nn.Sequential(torch.nn.Linear(shape[0], dim)))
+
+
+def test_load_refuses_pickles_and_foreign_files(X, tmp_path):
+    model = _model().fit(X)
+    torch.save({"format": "something else"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a file written by"):
+        OnlineHardClustering.load(tmp_path / "other.pt")
+    with open(tmp_path / "model.pkl", "wb") as f:
+        pickle.dump(model, f)
+    with pytest.raises(ValueError, match="safe to load"):
+        OnlineHardClustering.load(tmp_path / "model.pkl")
