@@ -31,7 +31,7 @@ def main(argv=None):
     results = {}
     for name, scoring in [("without labels (silhouette)", None),
                           ("with labels (cluster accuracy)", accuracy_scorer)]:
-        search = GridSearchCV(model, grid, scoring=scoring, cv=3)
+        search = GridSearchCV(model, grid, scoring=scoring, cv=2)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # collapse warnings of poor candidates
             search.fit(X, y)

@@ -96,7 +96,12 @@ class EntropyObjective(nn.Module):
 
 class VarianceObjective(nn.Module):
     """Nearest-centroid labels; loss plus ``strength`` times the variance over
-    clusters of the batch-mean posterior (zero when perfectly balanced)."""
+    clusters of the batch-mean posterior (zero when perfectly balanced).
+
+    The variance is multiplied by ``K^2``, which makes it the variance of
+    ``K`` times the proportions: of order 1 whatever the number of clusters,
+    so one ``strength`` suits any ``K``.
+    """
 
     def __init__(self, strength=1.0):
         super().__init__()
