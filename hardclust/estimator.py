@@ -516,15 +516,16 @@ class OnlineHardClustering(
             )
 
     @contextlib.contextmanager
-    def _rollback_on_error(self):
+    def _rollback_on_error(self, in_place):
         """Restore the fitted state exactly if the body raises (even Ctrl+C).
 
-        ``fit`` builds a fresh net, so restoring the attribute dict suffices;
-        ``partial_fit`` trains the existing net in place, so its parameters,
-        optimizer state, history and RNG are snapshotted too.
+        ``fit`` builds a fresh net (``in_place=False``), so restoring the
+        attribute dict suffices; ``partial_fit`` trains the existing net in
+        place, so its parameters, optimizer state, history and RNG are
+        snapshotted too.
         """
         attributes = dict(self.__dict__)
-        net = attributes.get("_net")
+        net = attributes.get("_net") if in_place else None
         saved = None
         if net is not None:
             saved = (
@@ -563,7 +564,7 @@ class OnlineHardClustering(
             Fitted estimator. If training raises, a previously fitted model is
             left exactly as it was.
         """
-        with self._rollback_on_error():
+        with self._rollback_on_error(in_place=False):
             X = self._validate_X(X, reset=True)
             self._check_n_samples(X)
             rng = check_random_state(self.random_state)
@@ -601,7 +602,7 @@ class OnlineHardClustering(
             as it was before it.
         """
         first_call = not hasattr(self, "_net")
-        with self._rollback_on_error():
+        with self._rollback_on_error(in_place=True):
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_n_samples(X)
