@@ -158,11 +158,13 @@ def _greedy_kernel(costs, penalties):
     stamp = np.zeros(n_points, dtype=np.int64)
     heap_scores = np.empty(n_points, dtype=np.float64)
     heap_points = np.arange(n_points)
+    has_nan = False  # accumulated without a branch, checked once
     for i in range(n_points):
         for k in range(n_clusters):
-            if np.isnan(costs[i, k]):
-                raise ValueError(_NAN_MESSAGE)
+            has_nan |= np.isnan(costs[i, k])
         heap_scores[i], best[i] = _best_cluster(costs[i], penalty)
+    if has_nan:
+        raise ValueError(_NAN_MESSAGE)
     size = n_points
     for pos in range(n_points // 2 - 1, -1, -1):
         _sift_down(heap_scores, heap_points, size, pos)
@@ -267,11 +269,13 @@ def _greedy_kernel_by_cluster(costs, penalties):
     counts = np.zeros(n_clusters, dtype=np.int64)
     stack = np.empty(n_points, dtype=np.int64)
     heap_costs = np.empty((n_clusters, n_points), dtype=np.float64)
+    has_nan = False
     for i in range(n_points):
         for k in range(n_clusters):
-            if np.isnan(costs[i, k]):
-                raise ValueError(_NAN_MESSAGE)
+            has_nan |= np.isnan(costs[i, k])
             heap_costs[k, i] = costs[i, k]
+    if has_nan:
+        raise ValueError(_NAN_MESSAGE)
     heap_points = np.empty((n_clusters, n_points), dtype=np.int64)
     sizes = np.full(n_clusters, n_points, dtype=np.int64)
     points = np.empty(n_clusters, dtype=np.int64)
