@@ -458,8 +458,10 @@ class OnlineHardClustering(
 
         The scale makes the mean squared distance between centroids
         ``_INIT_SPREAD * latent_dim``: relative to ``sigma`` the clusters
-        then start well apart (without the rescaling the untrained encoder's
-        tiny embeddings collapsed into one cluster, ACC 0.16 on digits).
+        then start well apart. Unscaled, the untrained encoder's embeddings
+        are tiny next to ``sigma``, the count penalty alone decides the
+        first labels, and training collapsed (centroids seeded on the
+        embeddings without rescaling: ACC 0.16 to 0.34 on digits).
         """
         n = min(len(X), _INIT_SAMPLE)
         rows = X[np.sort(rng.choice(len(X), n, replace=False))]
