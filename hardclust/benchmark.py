@@ -30,7 +30,7 @@ from .estimator import OnlineHardClustering
 from .metrics import clustering_report
 from .regularization import REGULARIZATIONS
 
-__all__ = ["run_benchmark", "format_table", "main"]
+__all__ = ["run_benchmark", "format_table"]
 
 DATASETS = {
     # name -> loader returning (X for hardclust, X flat for k-means, y)
