@@ -43,7 +43,10 @@ def _log_penalties(n):
     return table
 
 
-_NAN_MESSAGE = "costs contain NaN; every cost must be a number."
+_NAN_MESSAGE = (
+    "costs contain NaN (or a -inf cost meets a -inf log_prior); every cost "
+    "must be a number."
+)
 
 
 def _validate_costs(costs, log_prior):
@@ -81,7 +84,11 @@ def _validate_costs(costs, log_prior):
         raise ValueError("costs must have at least one column (cluster).")
     if log_prior is not None:
         if isinstance(log_prior, torch.Tensor):
+            if log_prior.is_complex():
+                raise TypeError("log_prior must be real, got a complex tensor.")
             log_prior = log_prior.detach().to("cpu", torch.float64).numpy()
+        if np.iscomplexobj(log_prior):
+            raise TypeError("log_prior must be real, got complex values.")
         log_prior = np.asarray(log_prior, dtype=np.float64)
         if log_prior.shape != (array.shape[1],):
             raise ValueError(

@@ -8,6 +8,7 @@ the encoders in :mod:`hardclust.encoders` and the training loop in skorch
 
 import contextlib
 import copy
+import inspect
 import pickle
 import warnings
 from numbers import Integral, Real
@@ -27,6 +28,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import Callback
 
 from . import __version__
 from ._net import (
@@ -101,6 +103,18 @@ _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
 # Points on which ``score`` computes the silhouette (its cost is quadratic).
 _SCORE_SAMPLE = 2000
+
+
+def _check_random_state(random_state):
+    """``check_random_state``, except that None gives a private generator.
+
+    scikit-learn maps None to numpy's global RandomState; drawing from it
+    would move the caller's global RNG, which hardclust promises not to do.
+    The private generator is seeded from OS entropy instead.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return check_random_state(random_state)
 
 
 class OnlineHardClustering(
@@ -324,6 +338,8 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     def _validate_X(self, X, reset):
         """Validated float32 CPU tensor of shape (n, *sample_shape)."""
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
         X = validate_data(
             self,
             X,
@@ -340,8 +356,14 @@ class OnlineHardClustering(
                 f"fitted on samples of shape {self._input_layout}; pass data "
                 "shaped like the training data."
             )
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        return torch.from_numpy(X).reshape(len(X), *self._sample_shape)
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        if X32.dtype != X.dtype and not np.isfinite(X32).all():
+            raise ValueError(
+                "X has values beyond the float32 range (about 3.4e38), which "
+                "the model computes in; rescale X (for example with "
+                "StandardScaler)."
+            )
+        return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)
 
     def _resolve_sample_shape(self, X):
         self._input_layout = X.shape[1:]
@@ -389,12 +411,25 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     # Initialisation and training
     # ------------------------------------------------------------------
+    def _check_callbacks(self):
+        for item in self.callbacks or []:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+                item = item[1]
+            if not (isinstance(item, Callback)
+                    or (inspect.isclass(item) and issubclass(item, Callback))):
+                raise TypeError(
+                    "callbacks must be skorch callbacks: instances or subclasses "
+                    "of skorch.callbacks.Callback, or (name, callback) tuples; "
+                    f"got {item!r}."
+                )
+
     def _initialize(self, X, rng, saved=None):
         """Build encoder, centroids and the skorch net from the first data.
 
         With ``saved`` (the dict written by :meth:`save`), the weights and
         the embedding scale come from it instead, and ``X`` is not needed.
         """
+        self._check_callbacks()
         log_prior = self._log_prior()
         device = resolve_device(self.device)
         with seeded(draw_seed(rng), torch.device("cpu")):
@@ -528,23 +563,27 @@ class OnlineHardClustering(
         """
         attributes = dict(self.__dict__)
         net = attributes.get("_net") if in_place else None
+        # The RNG may be the caller's RandomState, which a refit draws from
+        # too, so its position is restored in both cases.
+        rng = attributes.get("_rng")
+        rng_state = None if rng is None else rng.get_state()
         saved = None
         if net is not None:
             saved = (
                 copy.deepcopy(net.module_.state_dict()),
                 copy.deepcopy(net.optimizer_.state_dict()),
                 len(net.history),
-                self._rng.get_state(),
             )
         try:
             yield
         except BaseException:
             if saved is not None:
-                module_state, optimizer_state, n_epochs, rng_state = saved
+                module_state, optimizer_state, n_epochs = saved
                 net.module_.load_state_dict(module_state)
                 net.optimizer_.load_state_dict(optimizer_state)
                 del net.history[n_epochs:]
-                attributes["_rng"].set_state(rng_state)
+            if rng is not None:
+                rng.set_state(rng_state)
             self.__dict__.clear()
             self.__dict__.update(attributes)
             raise
@@ -569,7 +608,7 @@ class OnlineHardClustering(
         with self._rollback_on_error(in_place=False):
             X = self._validate_X(X, reset=True)
             self._check_n_samples(X)
-            rng = check_random_state(self.random_state)
+            rng = _check_random_state(self.random_state)
             epochs = self._resolve_max_epochs(len(X))
             best_loss, best = np.inf, None
             for _ in range(self.n_init):
@@ -608,7 +647,7 @@ class OnlineHardClustering(
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_n_samples(X)
-                self._initialize(X, check_random_state(self.random_state))
+                self._initialize(X, _check_random_state(self.random_state))
             self._train(X, 1)
             self._finish(X)
         return self
@@ -717,6 +756,9 @@ class OnlineHardClustering(
             In [-1, 1].
         """
         X = self._check_predict_input(X)
+        if len(X) > _SCORE_SAMPLE:  # a fixed subset: the score is deterministic
+            rows = np.random.RandomState(0).choice(len(X), _SCORE_SAMPLE, replace=False)
+            X = X[np.sort(rows)]
         z = self._infer(X, costs=False)
         with torch.no_grad():
             costs = self._net.module_.costs(z.to(self.device_))
@@ -724,12 +766,7 @@ class OnlineHardClustering(
         n_labels = len(np.unique(labels))
         if n_labels < 2 or n_labels >= len(labels):
             return -1.0
-        return float(
-            silhouette_score(
-                z.numpy(), labels, sample_size=min(len(labels), _SCORE_SAMPLE),
-                random_state=0,
-            )
-        )
+        return float(silhouette_score(z.numpy(), labels))
 
     # ------------------------------------------------------------------
     # Weights-only persistence
@@ -772,6 +809,10 @@ class OnlineHardClustering(
         for key in ("prior", "input_shape"):
             if params[key] is not None:
                 params[key] = np.asarray(params[key]).tolist()
+        # numpy scalars (from np.arange grids, say) are not plain data to
+        # torch's weights-only loader: store Python numbers
+        params = {k: v.item() if isinstance(v, np.generic) else v
+                  for k, v in params.items()}
         names = getattr(self, "feature_names_in_", None)
         torch.save(
             {
@@ -851,7 +892,7 @@ class OnlineHardClustering(
         if saved["feature_names_in"] is not None:
             model.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
         try:
-            model._initialize(None, check_random_state(model.random_state), saved=saved)
+            model._initialize(None, _check_random_state(model.random_state), saved=saved)
         except RuntimeError as exc:  # load_state_dict: missing/unexpected keys, shapes
             raise ValueError(
                 f"the encoder does not match the weights in {path}: {exc}"

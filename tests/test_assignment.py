@@ -185,6 +185,8 @@ def test_bad_log_prior_raises():
         combination_assign(np.zeros((2, 3)), log_prior=np.zeros(2))
     with pytest.raises(ValueError, match="NaN"):
         combination_assign(np.zeros((2, 2)), log_prior=[0.0, np.nan])
+    with pytest.raises(TypeError, match="real"):
+        combination_assign(np.zeros((2, 2)), log_prior=[0j, 1j])
 
 
 @settings(max_examples=100, deadline=None)

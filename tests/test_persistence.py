@@ -137,3 +137,22 @@ def test_load_refuses_pickles_and_foreign_files(X, tmp_path):
         pickle.dump(model, f)
     with pytest.raises(ValueError, match="safe to load"):
         OnlineHardClustering.load(tmp_path / "model.pkl")
+
+
+def test_save_load_with_numpy_scalar_parameters(X, tmp_path):
+    # grids built with np.arange / np.logspace hand numpy scalars to set_params
+    model = _model(n_clusters=np.int64(3), sigma=np.float64(50.0),
+                   random_state=np.int64(0)).fit(X)
+    model.save(tmp_path / "model.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "model.pt")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert type(loaded.n_clusters) is int and loaded.sigma == 50.0
+
+
+def test_random_state_none_leaves_numpy_global_rng_alone(X):
+    np.random.seed(5)
+    state = np.random.get_state()
+    _model(random_state=None).fit(X).partial_fit(X)
+    after = np.random.get_state()
+    assert state[2:] == after[2:]
+    np.testing.assert_array_equal(state[1], after[1])

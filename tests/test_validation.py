@@ -24,7 +24,7 @@ def _state(model):
         "module": {k: v.clone() for k, v in net.module_.state_dict().items()},
         "optimizer": copy.deepcopy(net.optimizer_.state_dict()),
         "history": copy.deepcopy(list(net.history)),
-        "rng": model._rng.get_state()[1].copy(),
+        "rng": copy.deepcopy(model._rng.get_state()),
         "counters": (model.n_iter_, model.n_steps_, model.n_features_in_),
         "labels": model.labels_.copy(),
     }
@@ -41,7 +41,9 @@ def _assert_same_state(before, after):
         for name, value in slots.items():
             assert torch.equal(value, opt_b["state"][key][name]), (key, name)
     assert before["history"] == after["history"]
-    np.testing.assert_array_equal(before["rng"], after["rng"])
+    name, keys, pos, has_gauss, cached = before["rng"]
+    assert name == after["rng"][0] and (pos, has_gauss, cached) == after["rng"][2:]
+    np.testing.assert_array_equal(keys, after["rng"][1])
     assert before["counters"] == after["counters"]
     np.testing.assert_array_equal(before["labels"], after["labels"])
 
@@ -203,3 +205,34 @@ def test_unfitted_model_raises_not_fitted(X):
         with pytest.raises(NotFittedError):
             getattr(model, method)(X)
     assert not hasattr(model, "cluster_centers_")
+
+
+def test_failed_refit_restores_a_shared_random_state(X):
+    rng = np.random.RandomState(0)
+    model = _fitted(X, random_state=rng)
+    before = _state(model)
+    model.set_params(callbacks=[Explode(RuntimeError("boom"))])
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(X)
+    model.set_params(callbacks=None)
+    _assert_same_state(before, _state(model))
+
+
+def test_values_beyond_float32_and_torch_tensors(X):
+    model = _fitted(X)
+    with pytest.raises(ValueError, match="float32 range"):
+        model.predict(np.full((3, 4), 1e39))
+    tensor = torch.from_numpy(X).requires_grad_(True)
+    np.testing.assert_array_equal(model.predict(tensor), model.predict(X))
+
+
+def test_callbacks_must_be_skorch_callbacks(X):
+    with pytest.raises(TypeError, match="callbacks must be skorch callbacks"):
+        OnlineHardClustering(n_clusters=3, callbacks=[object()]).fit(X)
+
+
+def test_score_on_lopsided_clusters_is_minus_one_not_an_error():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (2999, 2)), [[50.0, 50.0]]]).astype(np.float32)
+    model = OnlineHardClustering(n_clusters=2, max_epochs=1, random_state=0).fit(X)
+    assert -1.0 <= model.score(X) <= 1.0
