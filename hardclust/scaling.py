@@ -5,8 +5,9 @@ Two paths, both on existing engines rather than a scheduler of our own:
 - **Larger-than-memory data**: :func:`partial_fit_blocks` streams the row
   blocks of a ``dask.array`` through ``partial_fit``, computing one block at
   a time, so memory holds one block and the model. dask-ml's
-  ``Incremental`` wrapper does a similar job; it was not tried here, and
-  this helper avoids the extra dependency for a ten-line loop.
+  ``Incremental`` wrapper works too (tested with dask-ml 2025.1 and
+  scikit-learn 1.9): ``Incremental(OnlineHardClustering(...),
+  shuffle_blocks=True).fit(X)``, then ``.predict(X)`` returns a dask array.
 - **Grid searches on a cluster**: scikit-learn parallelises ``GridSearchCV``
   through joblib, and joblib runs on a ``dask.distributed`` cluster with
   ``joblib.parallel_config(backend="dask")`` once a ``Client`` is connected;

@@ -47,3 +47,15 @@ def test_grid_search_on_local_dask_cluster_matches_serial(blobs):
     np.testing.assert_allclose(search.cv_results_["mean_test_score"],
                                serial.cv_results_["mean_test_score"])
     assert search.best_params_ == serial.best_params_
+
+
+def test_dask_ml_incremental_trains_block_by_block(blobs):
+    dask_ml = pytest.importorskip("dask_ml.wrappers")
+    X, y = blobs
+    dX = da.from_array(X, chunks=(60, 6))
+    wrapped = dask_ml.Incremental(OnlineHardClustering(n_clusters=4, random_state=0),
+                                  shuffle_blocks=True, random_state=0)
+    for _ in range(15):  # each fit call is one pass over the blocks
+        wrapped.partial_fit(dX)
+    assert wrapped.estimator_.n_iter_ == 15 * 5
+    assert adjusted_rand_score(y, wrapped.predict(dX).compute()) > 0.95
