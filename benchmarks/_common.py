@@ -16,6 +16,20 @@ def parser(doc):
     return p
 
 
+def datasets(fashion_n=20_000):
+    """(name, X) pairs: digits for the MLP, and Fashion-MNIST images for the
+    CNN when the data is installed (skipped with a message otherwise)."""
+    from hardclust.datasets import load_digits, load_fashion_mnist
+
+    pairs = [("digits (MLP)", load_digits()[0])]
+    try:
+        images = load_fashion_mnist()[0][:fashion_n]
+        pairs.append((f"fashion-mnist {fashion_n} (CNN)", images))
+    except FileNotFoundError as exc:
+        print(f"skipping Fashion-MNIST: {exc}")
+    return pairs
+
+
 def environment():
     return {
         "python": sys.version.split()[0],

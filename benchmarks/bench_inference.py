@@ -14,9 +14,8 @@ import warnings
 import numpy as np
 import torch
 
-from _common import dump, parser, table
+from _common import datasets, dump, parser, table
 from hardclust import OnlineHardClustering
-from hardclust.datasets import load_digits, load_fashion_mnist
 
 
 def bare_forward(model, X):
@@ -31,13 +30,8 @@ def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
-    datasets = [("digits (MLP)", load_digits()[0])]
-    try:
-        datasets.append(("fashion-mnist 20000 (CNN)", load_fashion_mnist()[0][:20_000]))
-    except FileNotFoundError as exc:
-        print(f"skipping Fashion-MNIST: {exc}")
     rows = []
-    for name, X in datasets:
+    for name, X in datasets():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = OnlineHardClustering(n_clusters=10, max_epochs=1, random_state=0).fit(X)

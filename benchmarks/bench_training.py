@@ -19,9 +19,8 @@ import warnings
 import numpy as np
 import torch
 
-from _common import dump, parser, table
+from _common import datasets, dump, parser, table
 from hardclust import OnlineHardClustering
-from hardclust.datasets import load_digits, load_fashion_mnist
 from hardclust.encoders import make_encoder
 
 
@@ -61,17 +60,12 @@ def main(argv=None):
     p.add_argument("--fashion-n", type=int, default=20_000)
     args = p.parse_args(argv)
 
-    datasets = [("digits (MLP)", load_digits()[0])]
-    try:
-        X, _ = load_fashion_mnist()
-        datasets.append((f"fashion-mnist {args.fashion_n} (CNN)", X[:args.fashion_n]))
-    except FileNotFoundError as exc:
-        print(f"skipping Fashion-MNIST: {exc}")
+    data = datasets(args.fashion_n)
     defaults = OnlineHardClustering()
-    hardclust_epoch(datasets[0][1], "random", 0)  # compile the assignment kernel
+    hardclust_epoch(data[0][1], "random", 0)  # compile the assignment kernel
 
     rows = []
-    for name, X in datasets:
+    for name, X in data:
         # the learning rate lr="auto" resolves to for this input
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
