@@ -108,6 +108,18 @@ _AUTO_MIN_STEPS = 500
 _SCORE_SAMPLE = 2000
 
 
+def _warn_if_other_release(saved_version, what):
+    """Warn when a model saved by another major.minor release is loaded."""
+    if saved_version.split(".")[:2] != __version__.split(".")[:2]:
+        warnings.warn(
+            f"{what} was saved with hardclust {saved_version} and is loaded with "
+            f"{__version__}; it may behave differently. Refit it, or load it "
+            f"with hardclust=={saved_version}.",
+            HardclustVersionWarning,
+            stacklevel=3,
+        )
+
+
 def _check_random_state(random_state):
     """``check_random_state``, except that None gives a private generator.
 
@@ -883,13 +895,7 @@ class OnlineHardClustering(
             ) from exc
         if not isinstance(saved, dict) or saved.get("format") != _SAVE_FORMAT:
             raise ValueError(f"{path} is not a file written by OnlineHardClustering.save.")
-        if saved["version"].split(".")[:2] != __version__.split(".")[:2]:
-            warnings.warn(
-                f"{path} was saved with hardclust {saved['version']} and is loaded "
-                f"with {__version__}; refit the model if it behaves differently.",
-                HardclustVersionWarning,
-                stacklevel=2,
-            )
+        _warn_if_other_release(saved["version"], what=str(path))
         if encoder is None and not saved["encoder_auto"]:
             raise ValueError(
                 f"{path} was saved with a custom encoder ({saved['encoder_name']}); "
@@ -954,15 +960,8 @@ class OnlineHardClustering(
         return tags
 
     def __setstate__(self, state):
-        saved = state.get("_hardclust_version")
-        if saved is not None and saved.split(".")[:2] != __version__.split(".")[:2]:
-            warnings.warn(
-                f"This model was saved with hardclust {saved} and is loaded with "
-                f"{__version__}; it may behave differently. Refit it, or load it "
-                f"with hardclust=={saved}.",
-                HardclustVersionWarning,
-                stacklevel=2,
-            )
+        if state.get("_hardclust_version") is not None:
+            _warn_if_other_release(state["_hardclust_version"], what="This model")
         super().__setstate__(state)
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:

@@ -156,3 +156,12 @@ def test_random_state_none_leaves_numpy_global_rng_alone(X):
     after = np.random.get_state()
     assert state[2:] == after[2:]
     np.testing.assert_array_equal(state[1], after[1])
+
+
+def test_weights_file_from_another_release_warns(X, tmp_path, monkeypatch):
+    model = _model().fit(X)
+    model.save(tmp_path / "model.pt")
+    monkeypatch.setattr(hardclust.estimator, "__version__", "9.0.0")
+    with pytest.warns(HardclustVersionWarning, match="saved with hardclust 0.1"):
+        loaded = OnlineHardClustering.load(tmp_path / "model.pt")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
