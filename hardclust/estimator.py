@@ -555,7 +555,8 @@ class OnlineHardClustering(
             net.fit_loop(dataset, epochs=epochs)
             net.notify("on_train_end", X=dataset, y=None)
         self.n_iter_ += epochs
-        self.n_steps_ += epochs * len(ShuffledBatches(dataset, net.batch_size))
+        # skorch records each epoch's batch count: the steps actually taken
+        self.n_steps_ += sum(net.history[-epochs:, "train_batch_count"])
 
     def _finish(self, X):
         self._warn_if_collapsed()
