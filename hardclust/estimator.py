@@ -49,11 +49,12 @@ __all__ = ["OnlineHardClustering", "ClusterCollapseWarning", "HardclustVersionWa
 
 
 class ClusterCollapseWarning(UserWarning):
-    """Some clusters received no points during the last training pass.
+    """Some clusters received no points at the end of training.
 
-    Raised by ``fit``/``partial_fit`` when, over a pass of at least five
-    points per cluster, some clusters were nobody's nearest centroid; the
-    message names the usual fixes (larger ``sigma``, fewer clusters).
+    Raised by ``fit``/``partial_fit`` when, over the last training pass or
+    in the final ``labels_`` (at least five points per cluster), some
+    clusters were nobody's nearest centroid; the message names the usual
+    fixes (larger ``sigma``, fewer clusters, standardised features).
 
     Examples
     --------
@@ -526,7 +527,9 @@ class OnlineHardClustering(
         n = min(len(X), _INIT_SAMPLE)
         rows = X[np.sort(rng.choice(len(X), n, replace=False))]
         with eval_mode(encoder):
-            z = embed(encoder, rows, self.batch_size, device).cpu().double().numpy()
+            # float32 as the encoder gives it: KMeans keeps the dtype, and in
+            # float64 it took 92 ms instead of 14 ms on 2,048 CNN embeddings.
+            z = embed(encoder, rows, self.batch_size, device).cpu().numpy()
         if not np.all(np.isfinite(z)):
             raise FloatingPointError(
                 "the untrained encoder produced non-finite embeddings; scale "
@@ -538,11 +541,11 @@ class OnlineHardClustering(
             warnings.simplefilter("ignore", ConvergenceWarning)
             centers = KMeans(
                 self.n_clusters, n_init=_INIT_KMEANS_RESTARTS, random_state=draw_seed(rng)
-            ).fit(z).cluster_centers_
+            ).fit(z).cluster_centers_.astype(np.float64)
         gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
         spread = gaps[np.triu_indices(self.n_clusters, 1)].mean() if self.n_clusters > 1 else 0
         if not spread > 0:
-            spread = 2 * z.var(axis=0).sum()
+            spread = 2 * z.var(axis=0, dtype=np.float64).sum()
         scale = np.sqrt(_INIT_SPREAD * self.latent_dim / spread) if spread > 0 else 1.0
         return torch.from_numpy(centers * scale).float(), float(scale)
 
@@ -559,21 +562,34 @@ class OnlineHardClustering(
         self.n_steps_ += sum(net.history[-epochs:, "train_batch_count"])
 
     def _finish(self, X):
-        self._warn_if_collapsed()
+        labels = None
         if self.compute_labels:
-            self.labels_ = self._costs(X).argmin(dim=1).numpy()
+            self.labels_ = labels = self._costs(X).argmin(dim=1).numpy()
+        self._warn_if_collapsed(labels)
 
-    def _warn_if_collapsed(self):
+    def _warn_if_collapsed(self, labels):
+        """Warn if clusters were empty over the last pass or in ``labels``.
+
+        The pass counts nearest centroids while the model moves; the final
+        labels are what the fitted model says, and can lose a cluster the
+        pass still saw (measured on blobs scaled by 1e-3).
+        """
         last = self._net.history[-1]
-        n_seen = sum(last["cluster_sizes"])
+        n_empty, n_seen = last["n_empty"], sum(last["cluster_sizes"])
+        where = f"over the last pass of {n_seen} samples"
+        if labels is not None:
+            n_missing = self.n_clusters - len(np.unique(labels))
+            if n_missing > n_empty:
+                n_empty, n_seen = n_missing, len(labels)
+                where = f"for the {n_seen} training samples after training"
         # A pass shorter than a few points per cluster leaves clusters empty
         # by chance, not by collapse.
-        if last["n_empty"] and n_seen >= 5 * self.n_clusters:
+        if n_empty and n_seen >= 5 * self.n_clusters:
             warnings.warn(
-                f"{last['n_empty']} of {self.n_clusters} clusters were nobody's "
-                f"nearest centroid over the last pass of {n_seen} samples: the "
-                "model is collapsing or has too many clusters. Try a larger "
-                "sigma, fewer clusters or more data.",
+                f"{n_empty} of {self.n_clusters} clusters were nobody's "
+                f"nearest centroid {where}: the model is collapsing or has too "
+                "many clusters. Try a larger sigma, fewer clusters, more data "
+                "or standardised features.",
                 ClusterCollapseWarning,
                 stacklevel=5,  # the caller of fit / partial_fit
             )

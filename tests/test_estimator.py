@@ -269,3 +269,15 @@ def test_collapse_warns_with_a_fix(blobs):
                    max_epochs=3)
     with pytest.warns(ClusterCollapseWarning, match="sigma"):
         model.fit(X)
+
+
+def test_collapse_in_the_final_labels_warns_even_if_the_last_pass_did_not(blobs):
+    X, _ = blobs
+    model = _model(n_clusters=3, max_epochs=2).fit(X)
+    assert model._net.history[-1, "n_empty"] == 0
+    one_cluster = np.zeros(len(X), dtype=np.int64)
+    with pytest.warns(ClusterCollapseWarning, match="2 of 3 clusters.*after training"):
+        model._warn_if_collapsed(one_cluster)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusterCollapseWarning)
+        model._warn_if_collapsed(model.labels_)
