@@ -90,8 +90,9 @@ class HardclustVersionWarning(UserWarning):
 # Embeddings k-means sees at initialisation: enough to find every mode,
 # few enough that this costs a fraction of an epoch.
 _INIT_SAMPLE = 2048
-# Restarts of that k-means (KMeans n_init).
-_INIT_KMEANS_RESTARTS = 3
+# k-means runs at initialisation; the one whose cluster sizes best match
+# the prior is kept (10 measured better than 3 on digits, docs/results.md).
+_INIT_KMEANS_RESTARTS = 10
 # Marks files written by OnlineHardClustering.save.
 _SAVE_FORMAT = "hardclust-weights-1"
 # Mean squared distance between initial centroids, per latent dimension
@@ -107,6 +108,33 @@ _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
 # Points on which ``score`` computes the silhouette (its cost is quadratic).
 _SCORE_SAMPLE = 2000
+
+
+def _match_prior(sizes, log_prior):
+    """Pair clusters with prior entries, largest with largest.
+
+    Parameters
+    ----------
+    sizes : ndarray of shape (n_clusters,)
+        Points in each cluster of a partition.
+    log_prior : ndarray of shape (n_clusters,)
+        Log prior probability of each cluster index.
+
+    Returns
+    -------
+    order : ndarray of shape (n_clusters,)
+        ``order[k]`` is the cluster to place at index ``k``. Sorted pairing
+        minimises the divergence below (rearrangement inequality).
+    divergence : float
+        ``KL(q || prior)`` of the paired proportions ``q = sizes / sum``.
+    """
+    q = sizes / sizes.sum()
+    order = np.empty(len(q), dtype=np.intp)
+    order[np.argsort(-log_prior, kind="stable")] = np.argsort(-q, kind="stable")
+    q = q[order]
+    support = q > 0
+    divergence = np.sum(q[support] * (np.log(q[support]) - log_prior[support]))
+    return order, float(divergence)
 
 
 def _warn_if_other_release(saved_version, what):
@@ -184,12 +212,13 @@ class OnlineHardClustering(
         Weight of the penalty for ``"entropy"`` and ``"variance"``; ignored
         otherwise.
     init : {"k-means", "random"}, default="k-means"
-        Centroid initialisation. ``"k-means"`` runs k-means (3 restarts) on
-        the untrained encoder's embeddings of (up to 2048 of) the first
-        samples seen, then rescales the embedding so that the centroids are
-        as far apart as ``N(0, I)`` centroids would be: training starts from
-        the input's own cluster structure. ``"random"`` draws centroids from
-        ``N(0, I)`` (the paper's choice).
+        Centroid initialisation. ``"k-means"`` runs k-means 10 times on the
+        untrained encoder's embeddings of (up to 2048 of) the first samples
+        seen, keeps the run whose cluster sizes best match ``prior`` (uniform
+        by default; never labels), and rescales the embedding so that the
+        centroids start well apart relative to ``sigma``: training starts
+        from the input's own cluster structure. ``"random"`` draws centroids
+        from ``N(0, I)`` (the paper's choice).
     n_init : int, default=1
         Number of independent trainings ``fit`` runs (different encoder and
         centroid initialisations); the one with the lowest final training
@@ -376,7 +405,8 @@ class OnlineHardClustering(
                 f"fitted on samples of shape {self._input_layout}; pass data "
                 "shaped like the training data."
             )
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        with np.errstate(over="ignore"):  # reported just below, as a ValueError
+            X32 = np.ascontiguousarray(X, dtype=np.float32)
         if X32.dtype != X.dtype and not np.isfinite(X32).all():
             raise ValueError(
                 "X has values beyond the float32 range (about 3.4e38), which "
@@ -517,6 +547,12 @@ class OnlineHardClustering(
     def _kmeans_init(self, encoder, X, device, rng):
         """Centroids by k-means on initial embeddings, and the output scale.
 
+        Of several k-means runs, the one whose cluster proportions are
+        closest to the prior is kept (not the lowest inertia): the model
+        expects clusters of the prior's sizes, and on digits this choice
+        raised the mean ACC from 0.836 to 0.877 (5 seeds) where more
+        restarts chosen by inertia changed nothing.
+
         The scale makes the mean squared distance between centroids
         ``_INIT_SPREAD * latent_dim``: relative to ``sigma`` the clusters
         then start well apart. Unscaled, the untrained encoder's embeddings
@@ -535,13 +571,19 @@ class OnlineHardClustering(
                 "the untrained encoder produced non-finite embeddings; scale "
                 "the input (for example with StandardScaler)."
             )
+        log_prior = self._log_prior().double().numpy()
+        best = None
         with warnings.catch_warnings():
             # Fewer distinct points than clusters (e.g. duplicated rows) is
             # allowed: coinciding centroids are separated by training.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            centers = KMeans(
-                self.n_clusters, n_init=_INIT_KMEANS_RESTARTS, random_state=draw_seed(rng)
-            ).fit(z).cluster_centers_.astype(np.float64)
+            for _ in range(_INIT_KMEANS_RESTARTS):
+                kmeans = KMeans(self.n_clusters, n_init=1, random_state=draw_seed(rng)).fit(z)
+                sizes = np.bincount(kmeans.labels_, minlength=self.n_clusters)
+                order, divergence = _match_prior(sizes, log_prior)
+                if best is None or divergence < best[0]:
+                    best = (divergence, kmeans.cluster_centers_[order])
+        centers = best[1].astype(np.float64)
         gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
         spread = gaps[np.triu_indices(self.n_clusters, 1)].mean() if self.n_clusters > 1 else 0
         if not spread > 0:
@@ -557,6 +599,9 @@ class OnlineHardClustering(
             net.notify("on_train_begin", X=dataset, y=None)
             net.fit_loop(dataset, epochs=epochs)
             net.notify("on_train_end", X=dataset, y=None)
+        # A fitted model rests in evaluation mode, so that inference need not
+        # switch it (skorch switches back to training mode at each step).
+        net.module_.eval()
         self.n_iter_ += epochs
         # skorch records each epoch's batch count: the steps actually taken
         self.n_steps_ += sum(net.history[-epochs:, "train_batch_count"])
@@ -564,7 +609,7 @@ class OnlineHardClustering(
     def _finish(self, X):
         labels = None
         if self.compute_labels:
-            self.labels_ = labels = self._costs(X).argmin(dim=1).numpy()
+            self.labels_ = labels = self._infer(X, "labels").numpy()
         self._warn_if_collapsed(labels)
 
     def _warn_if_collapsed(self, labels):
@@ -697,26 +742,27 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     # Inference
     # ------------------------------------------------------------------
-    def _infer(self, X, costs):
-        """Embeddings (or costs, if ``costs``) of tensor X, on the CPU.
+    def _infer(self, X, output):
+        """Embeddings, costs or labels of tensor X, on the CPU.
 
-        The encoder sees ``batch_size`` samples at a time; distances are
-        computed once per group of ``_COSTS_GROUP`` batches, where one call
-        per batch would cost more than the MLP's forward pass itself.
+        ``output`` is ``"embedding"`` (n, latent_dim), ``"costs"`` (n, K) or
+        ``"labels"`` (n,). The encoder sees ``batch_size`` samples at a time;
+        distances are computed once per group of ``_COSTS_GROUP`` batches,
+        where one call per batch would cost more than the MLP's forward pass
+        itself.
         """
         module = self._net.module_
+        head = {"embedding": lambda z: z, "costs": module.costs,
+                "labels": module.nearest}[output]
         outputs = []
         with eval_mode(module):
             for group in X.split(self.batch_size * _COSTS_GROUP):
-                z = embed(module, group, self.batch_size, self.device_)
-                outputs.append(module.costs(z) if costs else z)
+                outputs.append(head(embed(module, group, self.batch_size, self.device_)))
         if not outputs:
-            width = self.n_clusters if costs else self.latent_dim
-            return torch.empty(0, width)
+            shape = {"embedding": (0, self.latent_dim), "costs": (0, self.n_clusters),
+                     "labels": (0,)}[output]
+            return torch.empty(shape, dtype=torch.int64 if output == "labels" else None)
         return torch.cat(outputs).cpu()
-
-    def _costs(self, X):
-        return self._infer(X, costs=True)
 
     def _check_predict_input(self, X):
         check_is_fitted(self)
@@ -736,7 +782,7 @@ class OnlineHardClustering(
             Cluster index of each sample.
         """
         X = self._check_predict_input(X)
-        return self._costs(X).argmin(dim=1).numpy()
+        return self._infer(X, "labels").numpy()
 
     def predict_proba(self, X):
         """Posterior cluster probabilities ``softmax_k(-D[i, k])``.
@@ -752,7 +798,7 @@ class OnlineHardClustering(
             Rows sum to 1.
         """
         X = self._check_predict_input(X)
-        return torch.softmax(-self._costs(X).double(), dim=1).numpy()
+        return torch.softmax(-self._infer(X, "costs").double(), dim=1).numpy()
 
     def transform(self, X):
         """Embed X in the latent space.
@@ -768,7 +814,7 @@ class OnlineHardClustering(
             The encoder's output.
         """
         X = self._check_predict_input(X)
-        return self._infer(X, costs=False).numpy()
+        return self._infer(X, "embedding").numpy()
 
     def score(self, X, y=None):
         """Silhouette of the predicted clusters in the embedding (higher is better).
@@ -801,10 +847,9 @@ class OnlineHardClustering(
         if len(X) > _SCORE_SAMPLE:  # a fixed subset: the score is deterministic
             rows = np.random.RandomState(0).choice(len(X), _SCORE_SAMPLE, replace=False)
             X = X[np.sort(rows)]
-        z = self._infer(X, costs=False)
+        z = self._infer(X, "embedding")
         with torch.no_grad():
-            costs = self._net.module_.costs(z.to(self.device_))
-        labels = costs.argmin(dim=1).cpu().numpy()
+            labels = self._net.module_.nearest(z.to(self.device_)).cpu().numpy()
         n_labels = len(np.unique(labels))
         if n_labels < 2 or n_labels >= len(labels):
             return -1.0

@@ -281,3 +281,39 @@ def test_collapse_in_the_final_labels_warns_even_if_the_last_pass_did_not(blobs)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ClusterCollapseWarning)
         model._warn_if_collapsed(model.labels_)
+
+
+def test_match_prior_pairs_largest_with_largest():
+    from hardclust.estimator import _match_prior
+
+    uniform = np.log(np.full(3, 1 / 3))
+    order, divergence = _match_prior(np.array([1, 2, 1]), uniform)
+    assert sorted(order) == [0, 1, 2]
+    # KL((1/2, 1/4, 1/4) || uniform), by hand
+    assert divergence == pytest.approx(0.5 * np.log(1.5) + 0.5 * np.log(0.75))
+    order, divergence = _match_prior(np.array([1, 3]), np.log([0.75, 0.25]))
+    assert order.tolist() == [1, 0] and divergence == pytest.approx(0.0)
+    order, divergence = _match_prior(np.array([0, 4, 0]), uniform)  # empty clusters
+    assert order[0] == 1 and divergence == pytest.approx(np.log(3))
+
+
+def test_kmeans_init_puts_large_clusters_where_the_prior_is_large():
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
+    sizes = [10, 60, 30]
+    X = np.concatenate([c + rng.normal(scale=0.5, size=(n, 2))
+                        for c, n in zip(centers, sizes)]).astype(np.float32)
+    prior = [0.6, 0.3, 0.1]
+    for seed in range(5):
+        # a learning rate too small for training to reorder the clusters
+        model = _model(n_clusters=3, prior=prior, max_epochs=1, lr=1e-7,
+                       random_state=seed).fit(X)
+        assert np.bincount(model.labels_, minlength=3).tolist() == [60, 30, 10]
+
+
+def test_predict_agrees_with_proba_and_the_model_rests_in_eval_mode(blobs):
+    X, _ = blobs
+    model = _model(n_clusters=4, max_epochs=2).fit(X)
+    assert not model._net.module_.training
+    np.testing.assert_array_equal(model.predict(X), model.predict_proba(X).argmax(axis=1))
+    np.testing.assert_array_equal(model.predict(X), model.labels_)

@@ -1,0 +1,45 @@
+"""The training engine's building blocks (hardclust/_net.py)."""
+
+import torch
+from torch import nn
+
+from hardclust._net import ClusterModule, eval_mode
+
+
+def _module(n_clusters=5, latent_dim=3, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    centroids = torch.randn(n_clusters, latent_dim, generator=generator)
+    log_prior = torch.log_softmax(torch.randn(n_clusters, generator=generator), dim=0)
+    return ClusterModule(nn.Identity(), centroids, sigma=2.0, log_prior=log_prior)
+
+
+def test_nearest_is_the_argmin_of_the_costs():
+    module = _module()
+    z = torch.randn(500, 3, generator=torch.Generator().manual_seed(1)) * 3
+    costs = module.costs(z)
+    nearest = module.nearest(z)
+    assert nearest.dtype == torch.int64 and nearest.shape == (500,)
+    # equal, or a tie up to float32 rounding
+    chosen = costs.gather(1, nearest[:, None]).squeeze(1)
+    assert torch.allclose(chosen, costs.min(dim=1).values, atol=1e-4)
+    assert (nearest == costs.argmin(dim=1)).float().mean() > 0.99
+
+
+def test_nearest_uses_the_prior():
+    module = ClusterModule(nn.Identity(), torch.tensor([[0.0], [1.0]]), sigma=1.0,
+                           log_prior=torch.log(torch.tensor([0.99, 0.01])))
+    # 0.6 is nearer to centroid 1, but the prior outweighs the distance
+    assert module.nearest(torch.tensor([[0.6]])).tolist() == [0]
+
+
+def test_eval_mode_restores_training_mode_and_leaves_eval_mode_alone():
+    module = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    with eval_mode(module):
+        assert not module.training and not module[1].training
+        assert not torch.is_grad_enabled()
+    assert module.training and module[1].training
+    module.eval()
+    with eval_mode(module):
+        assert not module.training
+    assert not module.training and not module[1].training
+    assert torch.is_grad_enabled()
