@@ -7,16 +7,18 @@ deviation over seeds). Examples::
     python -m hardclust.benchmark --datasets digits --seeds 5
     python -m hardclust.benchmark --datasets fashion-mnist --max-epochs 10 \\
         --methods hard kmeans --seeds 3 --json results.json
+    python -m hardclust.benchmark --methods hard --param sigma=300 --param lr=3e-4
 
 Methods: ``hard``, ``none``, ``sinkhorn``, ``entropy``, ``variance`` are
 :class:`~hardclust.OnlineHardClustering` with that ``regularization`` and
 otherwise default parameters (except ``n_clusters``, the number of classes,
-and ``max_epochs`` when given); ``kmeans`` and ``minibatch-kmeans`` are
+``max_epochs`` and any ``--param NAME=VALUE`` when given); ``kmeans`` and ``minibatch-kmeans`` are
 scikit-learn's on the raw features. Labels are used only to score the final
 model, never to select epochs or parameters.
 """
 
 import argparse
+import ast
 import json
 import sys
 import time
@@ -43,18 +45,51 @@ METHODS = (*REGULARIZATIONS, "kmeans", "minibatch-kmeans")
 METRICS = ("ACC", "NMI", "ARI", "KL*", "empty", "fit_s")
 
 
-def _make(method, n_clusters, seed, max_epochs):
+# Set per run by the benchmark itself, so not accepted in ``params``.
+_RESERVED = ("n_clusters", "regularization", "random_state")
+
+
+def _make(method, n_clusters, seed, max_epochs, params):
     if method == "kmeans":
         return KMeans(n_clusters, n_init=10, random_state=seed)
     if method == "minibatch-kmeans":
         return MiniBatchKMeans(n_clusters, n_init=10, random_state=seed)
-    params = {"n_clusters": n_clusters, "regularization": method, "random_state": seed}
+    params = {**params, "n_clusters": n_clusters, "regularization": method,
+              "random_state": seed}
     if max_epochs is not None:
         params["max_epochs"] = max_epochs
     return OnlineHardClustering(**params)
 
 
-def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=None):
+def _check_params(params):
+    """``params`` as a dict, or a ValueError naming the bad keys."""
+    params = dict(params or {})
+    known = OnlineHardClustering().get_params()
+    unknown = sorted(set(params) - set(known))
+    reserved = sorted(set(params) & set(_RESERVED))
+    if unknown or reserved:
+        raise ValueError(
+            f"params {unknown + reserved} cannot be set here: the benchmark sets "
+            f"{list(_RESERVED)} per run, and OnlineHardClustering's parameters "
+            f"are {sorted(set(known) - set(_RESERVED))}."
+        )
+    return params
+
+
+def _parse_param(text):
+    """``"NAME=VALUE"`` -> (NAME, VALUE); VALUE is a Python literal or a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        value = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        pass  # a bare word such as k-means stays a string
+    return name, value
+
+
+def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=None,
+                  params=None):
     """Fit every (data set, method, seed) and score the final model.
 
     Parameters
@@ -71,6 +106,10 @@ def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=Non
         Use only the first ``limit`` samples of each data set (quick runs).
     log : file, default=None
         Where to print one progress line per run (``None``: silent).
+    params : dict, default=None
+        Further parameters of the hardclust models (for example
+        ``{"sigma": 300}``); everything but ``n_clusters``,
+        ``regularization`` and ``random_state``.
 
     Returns
     -------
@@ -84,6 +123,7 @@ def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=Non
     >>> sorted(runs[0])
     ['ACC', 'ARI', 'KL*', 'NMI', 'dataset', 'empty', 'fit_s', 'method', 'seed']
     """
+    params = _check_params(params)
     runs = []
     total = len(datasets) * len(methods) * len(seeds)
     for dataset in datasets:
@@ -93,7 +133,7 @@ def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=Non
         n_clusters = len(np.unique(y))
         for method in methods:
             for seed in seeds:
-                model = _make(method, n_clusters, seed, max_epochs)
+                model = _make(method, n_clusters, seed, max_epochs, params)
                 X = X_flat if method in ("kmeans", "minibatch-kmeans") else X_deep
                 start = time.perf_counter()
                 with warnings.catch_warnings():
@@ -158,13 +198,21 @@ def main(argv=None):
                         help="max_epochs of hardclust models (default: theirs)")
     parser.add_argument("--limit", type=int, default=None,
                         help="use only the first N samples of each data set")
+    parser.add_argument("--param", action="append", type=_parse_param, default=[],
+                        metavar="NAME=VALUE",
+                        help="a parameter of the hardclust models, e.g. sigma=300 "
+                             "(repeatable)")
     parser.add_argument("--json", help="also write every run to this JSON file")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
+    try:
+        params = _check_params(args.param)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     runs = run_benchmark(args.datasets, args.methods, list(range(args.seeds)),
                          args.max_epochs, args.limit,
-                         log=None if args.quiet else sys.stderr)
+                         log=None if args.quiet else sys.stderr, params=params)
     print(format_table(runs))
     if args.json:
         with open(args.json, "w") as f:
