@@ -12,9 +12,9 @@ deviation over seeds). Examples::
 Methods: ``hard``, ``none``, ``sinkhorn``, ``entropy``, ``variance`` are
 :class:`~hardclust.OnlineHardClustering` with that ``regularization`` and
 otherwise default parameters (except ``n_clusters``, the number of classes,
-``max_epochs`` and any ``--param NAME=VALUE`` when given); ``kmeans`` and ``minibatch-kmeans`` are
-scikit-learn's on the raw features. Labels are used only to score the final
-model, never to select epochs or parameters.
+and ``max_epochs`` and any ``--param NAME=VALUE`` when given); ``kmeans``
+and ``minibatch-kmeans`` are scikit-learn's on the raw features. Labels are
+used only to score the final model, never to select epochs or parameters.
 """
 
 import argparse
