@@ -221,10 +221,13 @@ class OnlineHardClustering(
         from ``N(0, I)`` (the paper's choice).
     n_init : int, default=1
         Number of independent trainings ``fit`` runs (different encoder and
-        centroid initialisations); the one with the lowest final training
-        loss is kept, as ``n_init`` does in :class:`~sklearn.cluster.KMeans`.
-        No label is ever looked at. Costs ``n_init`` times the training
-        time; ``partial_fit`` always trains one model.
+        centroid initialisations); the one with the highest :meth:`score`
+        (silhouette in its own embedding) is kept, as ``n_init`` keeps the
+        lowest inertia in :class:`~sklearn.cluster.KMeans`. No label is ever
+        looked at. The training loss is not used: it does not rank runs
+        (Spearman -0.14 with ACC over 6 Fashion-MNIST runs, where the
+        silhouette gave 0.66; neither ranks digits runs). Costs ``n_init``
+        times the training time; ``partial_fit`` always trains one model.
     input_shape : tuple of int, default=None
         Shape of one sample when ``X`` is given flat, e.g. ``(1, 28, 28)`` for
         flattened 28x28 images; ``X`` rows are reshaped to it (so a
@@ -698,13 +701,14 @@ class OnlineHardClustering(
             self._check_n_samples(X)
             rng = _check_random_state(self.random_state)
             epochs = self._resolve_max_epochs(len(X))
-            best_loss, best = np.inf, None
+            best_score, best = -np.inf, None
             for _ in range(self.n_init):
                 self._initialize(X, rng)
                 self._train(X, epochs)
-                loss = self._net.history[-1, "train_loss"]
-                if best is None or loss < best_loss:
-                    best_loss, best = loss, (self._net, self.n_iter_, self.n_steps_)
+                # one run needs no ranking, and the silhouette is not free
+                score = self._silhouette(X) if self.n_init > 1 else 0.0
+                if best is None or score > best_score:
+                    best_score, best = score, (self._net, self.n_iter_, self.n_steps_)
             self._net, self.n_iter_, self.n_steps_ = best
             self._finish(X)
         return self
@@ -844,7 +848,10 @@ class OnlineHardClustering(
         score : float
             In [-1, 1].
         """
-        X = self._check_predict_input(X)
+        return self._silhouette(self._check_predict_input(X))
+
+    def _silhouette(self, X):
+        """:meth:`score` of the validated tensor X."""
         if len(X) > _SCORE_SAMPLE:  # a fixed subset: the score is deterministic
             rows = np.random.RandomState(0).choice(len(X), _SCORE_SAMPLE, replace=False)
             X = X[np.sort(rows)]

@@ -317,3 +317,20 @@ def test_predict_agrees_with_proba_and_the_model_rests_in_eval_mode(blobs):
     assert not model._net.module_.training
     np.testing.assert_array_equal(model.predict(X), model.predict_proba(X).argmax(axis=1))
     np.testing.assert_array_equal(model.predict(X), model.labels_)
+
+
+def test_n_init_keeps_the_run_with_the_best_score(blobs):
+    X, _ = blobs
+    scores = iter([0.1, 0.5, 0.3])
+    seen = []
+
+    class Recording(OnlineHardClustering):
+        def _silhouette(self, X):
+            seen.append(self._net)
+            return next(scores)
+
+    model = Recording(n_clusters=4, n_init=3, max_epochs=2, random_state=0).fit(X)
+    assert len(seen) == 3 and len({id(net) for net in seen}) == 3
+    assert model._net is seen[1]
+    assert model.n_iter_ == 2  # the kept run's own count, not the sum
+    np.testing.assert_array_equal(model.labels_, model.predict(X))
