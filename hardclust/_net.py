@@ -66,15 +66,17 @@ class ClusterModule(nn.Module):
         centroids = self.centroids.to(z.dtype)
         return _squared_distances(z, centroids) / self.sigma - self.log_prior.to(z.dtype)
 
-    def nearest(self, z):
+    def nearest(self, z, z_scale=1.0):
         """``argmin_k D[i, k]`` of shape (B,), without forming ``D``.
 
         ``||z_i||^2`` is the same for every k, so it is left out: one
         ``addmm`` of ``||mu_k||^2 / sigma - log pi_k - 2 z_i . mu_k / sigma``.
+        With ``z_scale``, ``z`` is taken as ``z * z_scale`` without the
+        multiplication (pass the encoder's raw output and ``self.scale``).
         """
         centroids = self.centroids.to(z.dtype)
         offsets = (centroids * centroids).sum(dim=1) / self.sigma - self.log_prior.to(z.dtype)
-        scores = torch.addmm(offsets, z, centroids.T, alpha=-2.0 / self.sigma)
+        scores = torch.addmm(offsets, z, centroids.T, alpha=-2.0 * z_scale / self.sigma)
         return scores.argmin(dim=1)
 
 

@@ -752,22 +752,27 @@ class OnlineHardClustering(
 
         ``output`` is ``"embedding"`` (n, latent_dim), ``"costs"`` (n, K) or
         ``"labels"`` (n,). The encoder sees ``batch_size`` samples at a time;
-        distances are computed once per group of ``_COSTS_GROUP`` batches,
-        where one call per batch would cost more than the MLP's forward pass
-        itself.
+        the output scale, distances and argmin are applied once per group of
+        ``_COSTS_GROUP`` batches, where one call per batch would cost more
+        than the MLP's forward pass itself.
         """
         module = self._net.module_
-        head = {"embedding": lambda z: z, "costs": module.costs,
-                "labels": module.nearest}[output]
+        heads = {
+            "embedding": lambda z: z * module.scale,
+            "costs": lambda z: module.costs(z * module.scale),
+            # the scale folded into the distances: no multiplication at all
+            "labels": lambda z: module.nearest(z, z_scale=module.scale),
+        }
         outputs = []
         with eval_mode(module):
             for group in X.split(self.batch_size * _COSTS_GROUP):
-                outputs.append(head(embed(module, group, self.batch_size, self.device_)))
+                z = embed(module.encoder, group, self.batch_size, self.device_)
+                outputs.append(heads[output](z))
         if not outputs:
             shape = {"embedding": (0, self.latent_dim), "costs": (0, self.n_clusters),
                      "labels": (0,)}[output]
             return torch.empty(shape, dtype=torch.int64 if output == "labels" else None)
-        return torch.cat(outputs).cpu()
+        return (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu()
 
     def _check_predict_input(self, X):
         check_is_fitted(self)
