@@ -97,7 +97,10 @@ class ShuffledBatches:
     """Mini-batches of a :class:`TensorDataset` by slicing, not collating.
 
     A ``DataLoader`` would fetch and stack ``batch_size`` samples one by one;
-    one fancy-index per batch does the same work in a single copy.
+    one fancy-index per batch does the same work in a single copy. A last
+    batch of a single sample is merged into the one before it: one sample
+    carries no partition to regularise, and an encoder with BatchNorm cannot
+    train on it.
 
     Parameters
     ----------
@@ -115,19 +118,26 @@ class ShuffledBatches:
         self.shuffle = shuffle
         self.random_state = random_state
 
+    def _bounds(self):
+        n = len(self.X)
+        bounds = [*range(0, n, self.batch_size), n]
+        if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+            del bounds[-2]
+        return bounds
+
     def __len__(self):
-        return -(-len(self.X) // self.batch_size)
+        return len(self._bounds()) - 1
 
     def __iter__(self):
-        n = len(self.X)
+        bounds = self._bounds()
         order = None
         if self.shuffle:
-            order = torch.from_numpy(self.random_state.permutation(n))
-        for start in range(0, n, self.batch_size):
+            order = torch.from_numpy(self.random_state.permutation(len(self.X)))
+        for start, stop in zip(bounds, bounds[1:]):
             if order is None:
-                yield self.X[start:start + self.batch_size], None
+                yield self.X[start:stop], None
             else:
-                yield self.X[order[start:start + self.batch_size]], None
+                yield self.X[order[start:stop]], None
 
 
 class ClusterStats(Callback):

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from torch import nn
 
 from hardclust import ClusterCollapseWarning, OnlineHardClustering
 
@@ -57,10 +58,27 @@ def test_all_identical_points_warn_degenerate():
 
 
 @pytest.mark.parametrize("n_samples", [257, 513])  # last batch of size 1
-def test_last_batch_of_one(n_samples):
+def test_last_batch_of_one_is_merged_into_the_previous_one(n_samples):
     model, _ = _fit(_data(n_samples), batch_size=256)
-    assert model.n_steps_ == 5 * (-(-n_samples // 256))
+    assert model.n_steps_ == 5 * (n_samples // 256)
     _assert_finite(model, _data(n_samples))
+
+
+class _BatchNormEncoder(nn.Module):
+    def __init__(self, input_shape, latent_dim):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(input_shape[0], 16), nn.BatchNorm1d(16),
+                                 nn.ReLU(), nn.Linear(16, latent_dim))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_batchnorm_encoder_trains_when_one_sample_is_left_over():
+    X = _data(257)
+    model, _ = _fit(X, batch_size=64, encoder=_BatchNormEncoder, latent_dim=4)
+    assert model.n_steps_ == 5 * 4  # 64 + 64 + 64 + 65
+    _assert_finite(model, X)
 
 
 def test_one_cluster_and_as_many_clusters_as_samples():
