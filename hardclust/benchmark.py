@@ -45,8 +45,9 @@ METHODS = (*REGULARIZATIONS, "kmeans", "minibatch-kmeans")
 METRICS = ("ACC", "NMI", "ARI", "KL*", "empty", "fit_s")
 
 
-# Set per run by the benchmark itself, so not accepted in ``params``.
-_RESERVED = ("n_clusters", "regularization", "random_state")
+# Set per run by the benchmark itself (or needed by it: labels_ is scored),
+# so not accepted in ``params``.
+_RESERVED = ("n_clusters", "regularization", "random_state", "compute_labels")
 
 
 def _make(method, n_clusters, seed, max_epochs, params):
@@ -83,7 +84,7 @@ def _parse_param(text):
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     try:
         value = ast.literal_eval(value)
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError):
         pass  # a bare word such as k-means stays a string
     return name, value
 
@@ -124,6 +125,9 @@ def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=Non
     ['ACC', 'ARI', 'KL*', 'NMI', 'dataset', 'empty', 'fit_s', 'method', 'seed']
     """
     params = _check_params(params)
+    if max_epochs is not None and "max_epochs" in params:
+        raise ValueError("max_epochs is given twice (as max_epochs and in params); "
+                         "give it once.")
     runs = []
     total = len(datasets) * len(methods) * len(seeds)
     for dataset in datasets:
@@ -207,6 +211,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         params = _check_params(args.param)
+        if args.max_epochs is not None and "max_epochs" in params:
+            raise ValueError("give max_epochs once: --max-epochs or --param max_epochs=N")
     except ValueError as exc:
         parser.error(str(exc))
 

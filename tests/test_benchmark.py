@@ -13,6 +13,7 @@ from hardclust.benchmark import _make, _parse_param, main, run_benchmark
     ("lr=3e-4", ("lr", 3e-4)),
     ("init=k-means", ("init", "k-means")),
     ("prior=[0.5, 0.5]", ("prior", [0.5, 0.5])),
+    ("x={[1]: 2}", ("x", "{[1]: 2}")),  # not a literal: kept as text
 ])
 def test_parse_param(text, expected):
     assert _parse_param(text) == expected
@@ -32,6 +33,10 @@ def test_params_reach_the_model_but_not_the_per_run_ones():
         run_benchmark(["digits"], ["hard"], [0], params={"random_state": 1})
     with pytest.raises(ValueError, match=r"\['sigam'\]"):
         run_benchmark(["digits"], ["hard"], [0], params={"sigam": 1})
+    with pytest.raises(ValueError, match="compute_labels"):
+        run_benchmark(["digits"], ["hard"], [0], params={"compute_labels": False})
+    with pytest.raises(ValueError, match="twice"):
+        run_benchmark(["digits"], ["hard"], [0], max_epochs=2, params={"max_epochs": 3})
 
 
 def test_main_prints_the_table_and_writes_json(tmp_path, capsys):

@@ -273,14 +273,21 @@ def test_collapse_warns_with_a_fix(blobs):
 
 def test_collapse_in_the_final_labels_warns_even_if_the_last_pass_did_not(blobs):
     X, _ = blobs
-    model = _model(n_clusters=3, max_epochs=2).fit(X)
-    assert model._net.history[-1, "n_empty"] == 0
-    one_cluster = np.zeros(len(X), dtype=np.int64)
+
+    class CollapsesAtTheEnd(OnlineHardClustering):
+        """Final labels in one cluster, whatever the training pass saw."""
+
+        def _infer(self, X, output):
+            if output == "labels":
+                return torch.zeros(len(X), dtype=torch.int64)
+            return super()._infer(X, output)
+
     with pytest.warns(ClusterCollapseWarning, match="2 of 3 clusters.*after training"):
-        model._warn_if_collapsed(one_cluster)
+        model = CollapsesAtTheEnd(n_clusters=3, max_epochs=2, random_state=0).fit(X)
+    assert model._net.history[-1, "n_empty"] == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error", ClusterCollapseWarning)
-        model._warn_if_collapsed(model.labels_)
+        _model(n_clusters=3, max_epochs=2).fit(X)
 
 
 def test_match_prior_pairs_largest_with_largest():
@@ -303,12 +310,13 @@ def test_kmeans_init_puts_large_clusters_where_the_prior_is_large():
     sizes = [10, 60, 30]
     X = np.concatenate([c + rng.normal(scale=0.5, size=(n, 2))
                         for c, n in zip(centers, sizes)]).astype(np.float32)
-    prior = [0.6, 0.3, 0.1]
-    for seed in range(5):
-        # a learning rate too small for training to reorder the clusters
-        model = _model(n_clusters=3, prior=prior, max_epochs=1, lr=1e-7,
-                       random_state=seed).fit(X)
-        assert np.bincount(model.labels_, minlength=3).tolist() == [60, 30, 10]
+    for prior in ([0.6, 0.3, 0.1], [0.1, 0.3, 0.6], [0.3, 0.1, 0.6]):
+        expected = [{0.6: 60, 0.3: 30, 0.1: 10}[p] for p in prior]
+        for seed in range(3):
+            # a learning rate too small for training to reorder the clusters
+            model = _model(n_clusters=3, prior=prior, max_epochs=1, lr=1e-7,
+                           random_state=seed).fit(X)
+            assert np.bincount(model.labels_, minlength=3).tolist() == expected
 
 
 def test_predict_agrees_with_proba_and_the_model_rests_in_eval_mode(blobs):
@@ -321,16 +329,41 @@ def test_predict_agrees_with_proba_and_the_model_rests_in_eval_mode(blobs):
 
 def test_n_init_keeps_the_run_with_the_best_score(blobs):
     X, _ = blobs
-    scores = iter([0.1, 0.5, 0.3])
+    # the third run scores best but uses fewer clusters: the second is kept
+    scores = iter([(0.1, 4), (0.5, 4), (0.9, 3)])
     seen = []
 
     class Recording(OnlineHardClustering):
-        def _silhouette(self, X):
+        def _silhouette(self, X, return_n_used=False):
             seen.append(self._net)
-            return next(scores)
+            return next(scores)  # (score, clusters used)
 
     model = Recording(n_clusters=4, n_init=3, max_epochs=2, random_state=0).fit(X)
     assert len(seen) == 3 and len({id(net) for net in seen}) == 3
     assert model._net is seen[1]
     assert model.n_iter_ == 2  # the kept run's own count, not the sum
     np.testing.assert_array_equal(model.labels_, model.predict(X))
+
+
+def test_rollback_and_load_leave_the_module_in_eval_mode(blobs, tmp_path):
+    X, _ = blobs
+    model = _model(n_clusters=4, max_epochs=2).fit(X)
+    with pytest.raises(FloatingPointError):
+        model.partial_fit(X * np.float32(1e30))
+    assert not any(m.training for m in model._net.module_.modules())
+    model.save(tmp_path / "m.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "m.pt")
+    assert not any(m.training for m in loaded._net.module_.modules())
+
+
+def test_inference_ignores_dropout_even_if_a_submodule_was_left_training(blobs):
+    X, _ = blobs
+
+    def encoder(input_shape, latent_dim):
+        return nn.Sequential(nn.Linear(input_shape[0], 32), nn.Dropout(0.5),
+                             nn.Linear(32, latent_dim))
+
+    model = _model(n_clusters=4, max_epochs=2, encoder=encoder, latent_dim=4).fit(X)
+    model.encoder_[1].train()  # a user pokes one submodule
+    np.testing.assert_array_equal(model.transform(X), model.transform(X))
+    assert model.encoder_[1].training  # and gets it back as it was

@@ -23,6 +23,8 @@ def test_nearest_is_the_argmin_of_the_costs():
     chosen = costs.gather(1, nearest[:, None]).squeeze(1)
     assert torch.allclose(chosen, costs.min(dim=1).values, atol=1e-4)
     assert (nearest == costs.argmin(dim=1)).float().mean() > 0.99
+    # the raw encoder output and the scale, without multiplying
+    assert torch.equal(module.nearest(z / 7.0, z_scale=7.0), nearest)
 
 
 def test_nearest_uses_the_prior():
