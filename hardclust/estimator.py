@@ -223,12 +223,13 @@ class OnlineHardClustering(
         Number of independent trainings ``fit`` runs (different encoder and
         centroid initialisations); the one whose predictions use the most
         clusters, then the highest :meth:`score` (silhouette in its own
-        embedding), is kept, as ``n_init`` keeps the
-        lowest inertia in :class:`~sklearn.cluster.KMeans`. No label is ever
-        looked at. The training loss is not used: it does not rank runs
-        (Spearman -0.14 with ACC over 6 Fashion-MNIST runs, where the
-        silhouette gave 0.66; neither ranks digits runs). Costs ``n_init``
-        times the training time; ``partial_fit`` always trains one model.
+        embedding), is kept, as ``n_init`` keeps the lowest inertia in
+        :class:`~sklearn.cluster.KMeans`. No label is ever looked at. The
+        training loss is not used: a lower final loss went with a higher ACC
+        only weakly (Spearman 0.14 over 6 Fashion-MNIST runs, where the
+        silhouette gave 0.66; neither ranks digits runs,
+        ``benchmarks/rank_runs.py``). Costs ``n_init`` times the training
+        time; ``partial_fit`` always trains one model.
     input_shape : tuple of int, default=None
         Shape of one sample when ``X`` is given flat, e.g. ``(1, 28, 28)`` for
         flattened 28x28 images; ``X`` rows are reshaped to it (so a
