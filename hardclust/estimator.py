@@ -249,7 +249,8 @@ class OnlineHardClustering(
         3e-4 for the default CNN (image input with ``encoder="auto"``) and
         1e-3 (the paper's) otherwise: on Fashion-MNIST, 3e-4 raised the mean
         ACC over 3 seeds from 0.534 to 0.632 after 10 epochs, while on
-        digits the MLP did better with 1e-3 (ACC 0.836 against 0.821).
+        digits the MLP did better with 1e-3 (ACC 0.836 against 0.821; both
+        measured with the previous release's k-means start).
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when ``torch.cuda.is_available()``, else the CPU;
         ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a ``torch.device`` choose one.
