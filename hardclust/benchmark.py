@@ -62,9 +62,12 @@ def _make(method, n_clusters, seed, max_epochs, params):
     return OnlineHardClustering(**params)
 
 
-def _check_params(params):
+def _check_params(params, max_epochs):
     """``params`` as a dict, or a ValueError naming the bad keys."""
     params = dict(params or {})
+    if max_epochs is not None and "max_epochs" in params:
+        raise ValueError("max_epochs is given twice (as max_epochs and in params); "
+                         "give it once.")
     known = OnlineHardClustering().get_params()
     unknown = sorted(set(params) - set(known))
     reserved = sorted(set(params) & set(_RESERVED))
@@ -124,10 +127,7 @@ def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=Non
     >>> sorted(runs[0])
     ['ACC', 'ARI', 'KL*', 'NMI', 'dataset', 'empty', 'fit_s', 'method', 'seed']
     """
-    params = _check_params(params)
-    if max_epochs is not None and "max_epochs" in params:
-        raise ValueError("max_epochs is given twice (as max_epochs and in params); "
-                         "give it once.")
+    params = _check_params(params, max_epochs)
     runs = []
     total = len(datasets) * len(methods) * len(seeds)
     for dataset in datasets:
@@ -210,9 +210,7 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
     try:
-        params = _check_params(args.param)
-        if args.max_epochs is not None and "max_epochs" in params:
-            raise ValueError("give max_epochs once: --max-epochs or --param max_epochs=N")
+        params = _check_params(args.param, args.max_epochs)
     except ValueError as exc:
         parser.error(str(exc))
 
