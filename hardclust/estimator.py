@@ -505,7 +505,7 @@ class OnlineHardClustering(
         if saved is not None:
             scale = saved["scale"]
         elif self.init == "k-means":
-            centroids, scale = self._kmeans_init(encoder, X, device, rng)
+            centroids, scale = self._kmeans_init(encoder, X, device, rng, log_prior)
         net = ClusterNet(
             module=ClusterModule(encoder, centroids, self.sigma, log_prior, scale),
             criterion=make_objective(self.regularization, log_prior, self.reg_strength),
@@ -550,7 +550,7 @@ class OnlineHardClustering(
                 "equal latent_dim."
             )
 
-    def _kmeans_init(self, encoder, X, device, rng):
+    def _kmeans_init(self, encoder, X, device, rng, log_prior):
         """Centroids by k-means on initial embeddings, and the output scale.
 
         Of several k-means runs, the one whose cluster proportions are
@@ -578,7 +578,7 @@ class OnlineHardClustering(
                 "the untrained encoder produced non-finite embeddings; scale "
                 "the input (for example with StandardScaler)."
             )
-        log_prior = self._log_prior().double().numpy()
+        log_prior = log_prior.double().numpy()
         best = None
         with warnings.catch_warnings():
             # Fewer distinct points than clusters (e.g. duplicated rows) is
