@@ -46,8 +46,9 @@ class ClusterModule(nn.Module):
         Log prior probability of each cluster.
     scale : float, default=1.0
         Fixed factor applied to the encoder's output, set at initialisation
-        so that the initial clusters are as far apart as ``N(0, I)``
-        centroids would be, whatever the scale of the input.
+        so that the initial centroids start well apart relative to
+        ``sigma`` (a mean squared distance of ``8 * latent_dim`` with
+        ``init="k-means"``), whatever the scale of the input.
     """
 
     def __init__(self, encoder, centroids, sigma, log_prior, scale=1.0):
