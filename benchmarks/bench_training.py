@@ -9,8 +9,8 @@ that both see the same machine state; the median of each is reported::
     python benchmarks/bench_training.py [--repeats 5] [--fashion-n 20000] [--json out.json]
 
 Two hardclust rows per data set: ``init="random"`` (the training loop alone)
-and the default ``init="k-means"`` (which adds k-means on the first
-embeddings of up to 10,000 samples).
+and the default ``init="k-means"`` (which adds ten k-means runs on the
+untrained encoder's embeddings of up to 2,048 samples).
 """
 
 import time
