@@ -9,6 +9,7 @@ the encoders in :mod:`hardclust.encoders` and the training loop in skorch
 import contextlib
 import copy
 import inspect
+import math
 import pickle
 import warnings
 from numbers import Integral, Real
@@ -98,8 +99,14 @@ _SAVE_FORMAT = "hardclust-weights-1"
 # Mean squared distance between initial centroids, per latent dimension
 # (N(0, I) centroids have 2; 8 measured better on digits, docs/results.md).
 _INIT_SPREAD = 8.0
-# Batches embedded before their distances are computed in one call.
+# Chunks embedded before their distances are computed in one call.
 _COSTS_GROUP = 16
+# Input values per inference chunk, at least: small samples (flat features)
+# go through the encoder in chunks of many rows, where per-call overhead
+# would dominate chunks of batch_size (digits' MLP: 2.0 ms in chunks of
+# 2,048 rows against 2.5 ms in chunks of 256); images keep batch_size,
+# larger chunks measured slower for the CNN on CPU (docs/performance.md).
+_INFER_VALUES = 2**17
 # lr="auto": the paper's rate, and a lower one measured better for the CNN.
 _AUTO_LR = 1e-3
 _AUTO_LR_CNN = 3e-4
@@ -236,8 +243,11 @@ class OnlineHardClustering(
         scikit-learn pipeline can feed an image encoder). ``None`` uses
         ``X.shape[1:]``.
     batch_size : int, default=256
-        Mini-batch size for training, and chunk size for inference (larger
-        chunks measured slower for the CNN on CPU).
+        Mini-batch size for training, and the least number of samples per
+        encoder call at inference. Samples of few values (flat features) go
+        in chunks of ``131072 // values_per_sample`` rows when that is more,
+        since per-call overhead dominates small chunks of them; images keep
+        ``batch_size`` (larger chunks measured slower for the CNN on CPU).
     max_epochs : int or "auto", default="auto"
         Passes over the data made by ``fit`` (``partial_fit`` always makes
         one). ``"auto"`` makes at least 10 passes and at least 500
@@ -437,6 +447,11 @@ class OnlineHardClustering(
                 "input_shape match the features of X."
             )
         return shape
+
+    def _inference_rows(self):
+        """Rows per encoder call at inference: ``batch_size``, or more for
+        samples of few values."""
+        return max(self.batch_size, _INFER_VALUES // math.prod(self._sample_shape))
 
     def _check_n_samples(self, X):
         if len(X) < self.n_clusters:
@@ -759,9 +774,9 @@ class OnlineHardClustering(
         """Embeddings, costs or labels of tensor X, on the CPU.
 
         ``output`` is ``"embedding"`` (n, latent_dim), ``"costs"`` (n, K) or
-        ``"labels"`` (n,). The encoder sees ``batch_size`` samples at a time;
-        the output scale, distances and argmin are applied once per group of
-        ``_COSTS_GROUP`` batches, where one call per batch would cost more
+        ``"labels"`` (n,). The encoder sees :meth:`_inference_rows` samples at
+        a time; the output scale, distances and argmin are applied once per
+        group of ``_COSTS_GROUP`` chunks, where one call per chunk would cost more
         than the MLP's forward pass itself.
         """
         module = self._net.module_
@@ -773,8 +788,9 @@ class OnlineHardClustering(
         }
         outputs = []
         with eval_mode(module):
-            for group in X.split(self.batch_size * _COSTS_GROUP):
-                z = embed(module.encoder, group, self.batch_size, self.device_)
+            rows = self._inference_rows()
+            for group in X.split(rows * _COSTS_GROUP):
+                z = embed(module.encoder, group, rows, self.device_)
                 outputs.append(heads[output](z))
         if not outputs:
             shape = {"embedding": (0, self.latent_dim), "costs": (0, self.n_clusters),

@@ -72,6 +72,21 @@ def test_transform_and_proba(blobs):
     np.testing.assert_allclose(Z, direct, rtol=1e-5, atol=1e-5)
 
 
+def test_methods_are_invariant_to_subsets(blobs):
+    # scikit-learn's check_methods_subset_invariance at float32 resolution:
+    # a sample's outputs do not depend on the other samples of the call
+    X, _ = blobs
+    model = _model().fit(X)
+    whole = {m: getattr(model, m)(X) for m in ("predict", "transform", "predict_proba")}
+    for part in np.array_split(np.arange(len(X)), [7, 100, 101, 290]):
+        np.testing.assert_array_equal(model.predict(X[part]), whole["predict"][part])
+        scale = np.abs(whole["transform"]).max()
+        np.testing.assert_allclose(model.transform(X[part]), whole["transform"][part],
+                                   rtol=1e-5, atol=1e-6 * scale)
+        np.testing.assert_allclose(model.predict_proba(X[part]),
+                                   whole["predict_proba"][part], rtol=1e-4, atol=1e-6)
+
+
 def test_predict_is_nearest_centroid_under_prior(blobs):
     X, _ = blobs
     prior = [0.7, 0.1, 0.1, 0.1]

@@ -5,7 +5,17 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from hardclust import OnlineHardClustering
 
 # Every check must pass; an entry here needs a reason a reviewer accepts.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "check_methods_subset_invariance": (
+        "transform runs in float32, and torch's CPU matmul kernels sum in an "
+        "order that depends on how many rows a call holds, so an embedding "
+        "computed in a smaller call can differ by a float32 rounding of the "
+        "embedding's magnitude (5.5e-7 on entries of size 7 measured): above "
+        "the check's fixed atol=1e-7 for entries near zero. The same "
+        "property at float32 resolution, and exact predict labels, are "
+        "tested in tests/test_estimator.py::test_methods_are_invariant_to_subsets."
+    ),
+}
 
 
 @parametrize_with_checks(
