@@ -190,7 +190,7 @@ def test_pipeline_and_grid_search(blobs):
     pipe = make_pipeline(StandardScaler(), _model(max_epochs=5))
     labels = pipe.fit_predict(X)
     assert adjusted_rand_score(y, labels) > 0.9
-    assert pipe.transform(X).shape == (300, 64)
+    assert pipe.transform(X).shape == (300, OnlineHardClustering().latent_dim)
 
     grid = {"sigma": [0.1, 10.0]}
     unsupervised = GridSearchCV(_model(max_epochs=5), grid, cv=2).fit(X)
