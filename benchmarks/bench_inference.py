@@ -28,7 +28,8 @@ def bare_forward(model, X, chunk):
     X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     encoder = model.encoder_.eval()
     with torch.no_grad():
-        return torch.cat([encoder(part) for part in X.split(chunk)])
+        # on the CPU, as predict/transform return their results
+        return torch.cat([encoder(part.to(model.device_)) for part in X.split(chunk)]).cpu()
 
 
 def fastest_chunk(model, X):

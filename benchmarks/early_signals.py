@@ -8,7 +8,7 @@ images; labels read only to score). The script prints, for each step, the
 Spearman correlation across seeds of each early value with the final ACC::
 
     python benchmarks/early_signals.py [--seeds 9] [--epochs 10] \\
-        [--latent-dim 128] [--sigma 300] [--json out.json]
+        [--latent-dim 128] [--sigma 200] [--json out.json]
 
 If the early silhouette ranked the final ACC, several candidate starts could
 be trained for a short stretch and the best continued, without labels.
@@ -44,8 +44,10 @@ class EarlyProbe(Callback):
         return self
 
     def _labels(self, module, X):
-        z = torch.cat([module.encoder(chunk) for chunk in X.split(512)]) * module.scale
-        return z, module.nearest(z).numpy()
+        device = module.centroids.device
+        z = torch.cat([module.encoder(chunk.to(device)) for chunk in X.split(512)])
+        z = z * module.scale
+        return z.cpu(), module.nearest(z).cpu().numpy()
 
     def on_batch_end(self, net, training=False, **kwargs):
         if not training:

@@ -27,6 +27,7 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
@@ -101,12 +102,14 @@ _SAVE_FORMAT = "hardclust-weights-1"
 _INIT_SPREAD = 8.0
 # Chunks embedded before their distances are computed in one call.
 _COSTS_GROUP = 16
-# Input values per inference chunk, at least: small samples (flat features)
-# go through the encoder in chunks of many rows, where per-call overhead
-# would dominate chunks of batch_size (digits' MLP: 2.0 ms in chunks of
-# 2,048 rows against 2.5 ms in chunks of 256); images keep batch_size,
-# larger chunks measured slower for the CNN on CPU (docs/performance.md).
+# Inference chunks of samples with few values (flat features) hold up to
+# _INFER_VALUES input values and _INFER_MAX_ROWS rows, when that is more
+# than batch_size: per-call overhead dominates small chunks of them
+# (digits' MLP took 2.0 ms over chunks of 2,048 rows and 2.5 ms over chunks
+# of 256). Images keep batch_size; larger chunks measured slower for the
+# CNN on CPU (docs/performance.md).
 _INFER_VALUES = 2**17
+_INFER_MAX_ROWS = 4096
 # lr="auto": the paper's rate, and a lower one measured better for the CNN.
 _AUTO_LR = 1e-3
 _AUTO_LR_CNN = 3e-4
@@ -200,18 +203,21 @@ class OnlineHardClustering(
         ``fit``; the instance you pass is never trained.
     latent_dim : int, default=128
         Size of the embedding (``transform`` output). 128 (the paper's)
-        measured better than 64 on Fashion-MNIST (mean ACC over 6 seeds
-        after 10 epochs 0.636 against 0.575, with ``sigma=300`` against 100)
-        and level on digits (0.892 against 0.888 over 10 seeds); 192 and 256
-        measured worse (docs/results.md).
-    sigma : float, default=300.0
+        measured better than 64 on Fashion-MNIST and level on digits, with
+        ``sigma`` scaled alongside (docs/results.md); 192 and 256 measured
+        worse.
+    sigma : float, default=200.0
         Cluster variance parameter, in squared latent units. Too small and
         every point lands in one cluster at inference; too large and clusters
-        blur together. With ``init="k-means"`` the centroids start at a mean
-        squared distance of ``8 * latent_dim`` (1024 by default), so what
-        matters is that ratio: with ``latent_dim=128``, sigma from 200 to 500
-        gave the same one-epoch Fashion-MNIST ACC (0.622-0.625) and 70
-        began to lose clusters. See the user guide for how to choose it.
+        blur together, and a non-uniform ``prior`` outweighs the distances.
+        With ``init="k-means"`` the centroids start at a mean squared
+        distance of ``8 * latent_dim`` (1024 by default), so what matters is
+        that ratio; 200 keeps the ratio the previous defaults had (100 with
+        ``latent_dim=64``). With ``latent_dim=128``, sigma from 200 to 500
+        gave the same one-epoch Fashion-MNIST ACC (0.622-0.625) and 70 began
+        to lose clusters; at 300 the imbalanced example
+        (``examples/imbalanced.py``) lost its smallest cluster even with the
+        true prior. See the user guide for how to choose it.
     prior : array-like of shape (n_clusters,), default=None
         Prior probability of each cluster (normalised to sum to 1); ``None``
         is uniform. A non-uniform prior lets imbalanced clusters stay
@@ -252,9 +258,9 @@ class OnlineHardClustering(
         scikit-learn pipeline can feed an image encoder). ``None`` uses
         ``X.shape[1:]``.
     batch_size : int, default=256
-        Mini-batch size for training, and the least number of samples per
-        encoder call at inference. Samples of few values (flat features) go
-        in chunks of ``131072 // values_per_sample`` rows when that is more,
+        Mini-batch size for training, and the chunk size for inference.
+        Samples of few values (flat features) are inferred in chunks of
+        ``min(131072 // values_per_sample, 4096)`` rows when that is more,
         since per-call overhead dominates small chunks of them; images keep
         ``batch_size`` (larger chunks measured slower for the CNN on CPU).
     max_epochs : int or "auto", default="auto"
@@ -372,7 +378,7 @@ class OnlineHardClustering(
         *,
         encoder="auto",
         latent_dim=128,
-        sigma=300.0,
+        sigma=200.0,
         prior=None,
         regularization="hard",
         reg_strength=1.0,
@@ -458,9 +464,10 @@ class OnlineHardClustering(
         return shape
 
     def _inference_rows(self):
-        """Rows per encoder call at inference: ``batch_size``, or more for
-        samples of few values."""
-        return max(self.batch_size, _INFER_VALUES // math.prod(self._sample_shape))
+        """Rows per encoder call at inference: ``batch_size``, or more (up to
+        ``_INFER_MAX_ROWS``) for samples of few values."""
+        many = min(_INFER_VALUES // math.prod(self._sample_shape), _INFER_MAX_ROWS)
+        return max(self.batch_size, many)
 
     def _check_n_samples(self, X):
         if len(X) < self.n_clusters:
@@ -604,7 +611,10 @@ class OnlineHardClustering(
             )
         log_prior = log_prior.double().numpy()
         best = None
-        with warnings.catch_warnings():
+        # One thread for k-means: scikit-learn's OpenMP pool otherwise
+        # competes with torch's for the cores (on digits' embeddings ten runs
+        # took 110-140 ms once torch had run, 93 ms on one thread).
+        with warnings.catch_warnings(), threadpool_limits(1):
             # Fewer distinct points than clusters (e.g. duplicated rows) is
             # allowed: coinciding centroids are separated by training.
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -785,8 +795,9 @@ class OnlineHardClustering(
         ``output`` is ``"embedding"`` (n, latent_dim), ``"costs"`` (n, K) or
         ``"labels"`` (n,). The encoder sees :meth:`_inference_rows` samples at
         a time; the output scale, distances and argmin are applied once per
-        group of ``_COSTS_GROUP`` chunks, where one call per chunk would cost more
-        than the MLP's forward pass itself.
+        group of ``_COSTS_GROUP`` batches (or per chunk, when chunks are
+        larger), where one call per batch would cost more than the MLP's
+        forward pass itself.
         """
         module = self._net.module_
         heads = {
@@ -798,7 +809,8 @@ class OnlineHardClustering(
         outputs = []
         with eval_mode(module):
             rows = self._inference_rows()
-            for group in X.split(rows * _COSTS_GROUP):
+            # chunks of many rows need no grouping: memory stays bounded
+            for group in X.split(max(rows, self.batch_size * _COSTS_GROUP)):
                 z = embed(module.encoder, group, rows, self.device_)
                 outputs.append(heads[output](z))
         if not outputs:

@@ -87,6 +87,31 @@ def test_methods_are_invariant_to_subsets(blobs):
                                    whole["predict_proba"][part], rtol=1e-4, atol=1e-6)
 
 
+def test_inference_chunking_does_not_change_outputs(blobs, monkeypatch):
+    import hardclust.estimator as estimator
+
+    X, _ = blobs
+    model = _model(batch_size=16).fit(X)
+    assert model._inference_rows() == estimator._INFER_MAX_ROWS  # few features: big chunks
+    whole = model.predict(X), model.transform(X)
+    # small chunks, several per group and several groups (300 rows)
+    monkeypatch.setattr(estimator, "_INFER_VALUES", 32 * X.shape[1])
+    monkeypatch.setattr(estimator, "_COSTS_GROUP", 2)
+    assert model._inference_rows() == 32
+    np.testing.assert_array_equal(model.predict(X), whole[0])
+    np.testing.assert_allclose(model.transform(X), whole[1], rtol=1e-5,
+                               atol=1e-6 * np.abs(whole[1]).max())
+
+
+def test_inference_rows_grow_for_flat_features_only():
+    digits = OnlineHardClustering(batch_size=256)
+    digits._sample_shape = (64,)
+    assert digits._inference_rows() == 2048
+    images = OnlineHardClustering(batch_size=256)
+    images._sample_shape = (1, 28, 28)
+    assert images._inference_rows() == 256
+
+
 def test_predict_is_nearest_centroid_under_prior(blobs):
     X, _ = blobs
     prior = [0.7, 0.1, 0.1, 0.1]
