@@ -330,6 +330,21 @@ def test_collapse_in_the_final_labels_warns_even_if_the_last_pass_did_not(blobs)
         _model(n_clusters=3, max_epochs=2).fit(X)
 
 
+def test_true_prior_keeps_a_small_cluster_with_default_sigma():
+    # examples/imbalanced.py: with sigma=300 (tried as a default) the -log
+    # prior term outweighed the distances and the 7% cluster ended empty
+    from sklearn.datasets import make_blobs
+
+    sizes = [2400, 400, 200]
+    X, y = make_blobs(n_samples=sizes, n_features=8, cluster_std=1.0, random_state=0)
+    prior = np.array(sizes) / sum(sizes)
+    labels = OnlineHardClustering(n_clusters=3, prior=prior, max_epochs=5,
+                                  random_state=0).fit_predict(X)
+    counts = np.bincount(labels, minlength=3)
+    assert counts.min() > 150
+    assert adjusted_rand_score(y, labels) > 0.95
+
+
 def test_match_prior_pairs_largest_with_largest():
     from hardclust.estimator import _match_prior
 
