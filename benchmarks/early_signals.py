@@ -45,8 +45,8 @@ class EarlyProbe(Callback):
 
     def _labels(self, module, X):
         device = module.centroids.device
-        z = torch.cat([module.encoder(chunk.to(device)) for chunk in X.split(512)])
-        z = z * module.scale
+        # the module's forward is the scaled embedding, as transform gives it
+        z = torch.cat([module(chunk.to(device)) for chunk in X.split(512)])
         return z.cpu(), module.nearest(z).cpu().numpy()
 
     def on_batch_end(self, net, training=False, **kwargs):
