@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from torch.nn.modules.batchnorm import _BatchNorm
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -145,6 +146,58 @@ def _match_prior(sizes, log_prior):
     support = q > 0
     divergence = np.sum(q[support] * (np.log(q[support]) - log_prior[support]))
     return order, float(divergence)
+
+
+def _embed_sample(module, X, batch_size, device, rng):
+    """Embeddings of up to ``_INIT_SAMPLE`` rows of X drawn without
+    replacement (kept in their order), as a float32 ndarray on the CPU.
+
+    Call inside :func:`eval_mode`. float32 as the encoder gives it: KMeans
+    keeps the dtype, and in float64 it took 92 ms instead of 14 ms on 2,048
+    CNN embeddings.
+    """
+    n = min(len(X), _INIT_SAMPLE)
+    rows = X[np.sort(rng.choice(len(X), n, replace=False))]
+    return embed(module, rows, batch_size, device).cpu().numpy()
+
+
+def _balanced_kmeans(z, n_clusters, log_prior, rng):
+    """Centroids of the k-means run whose cluster sizes best match the prior.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples, n_features)
+        Points to cluster.
+    n_clusters : int
+        Number of clusters.
+    log_prior : ndarray of shape (n_clusters,)
+        Log prior probability of each cluster index.
+    rng : numpy.random.RandomState
+        Seeds the ``_INIT_KMEANS_RESTARTS`` runs.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features), float64
+        Of the runs, the one with the smallest ``KL(sizes || prior)``,
+        its clusters ordered by :func:`_match_prior`. Never the lowest
+        inertia: the model expects clusters of the prior's sizes, and
+        balance ranked the starts' ACC better (docs/results.md).
+    """
+    best = None
+    # One thread for k-means: scikit-learn's OpenMP pool otherwise
+    # competes with torch's for the cores (on digits' embeddings ten runs
+    # took 110-140 ms once torch had run, 93 ms on one thread).
+    with warnings.catch_warnings(), threadpool_limits(1):
+        # Fewer distinct points than clusters (e.g. duplicated rows) is
+        # allowed: coinciding centroids are separated by training.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(_INIT_KMEANS_RESTARTS):
+            kmeans = KMeans(n_clusters, n_init=1, random_state=draw_seed(rng)).fit(z)
+            sizes = np.bincount(kmeans.labels_, minlength=n_clusters)
+            order, divergence = _match_prior(sizes, log_prior)
+            if best is None or divergence < best[0]:
+                best = (divergence, kmeans.cluster_centers_[order])
+    return best[1].astype(np.float64)
 
 
 def _warn_if_other_release(saved_version, what):
@@ -584,12 +637,9 @@ class OnlineHardClustering(
     def _kmeans_init(self, encoder, X, device, rng, log_prior):
         """Centroids by k-means on initial embeddings, and the output scale.
 
-        Of several k-means runs, the one whose cluster proportions are
-        closest to the prior is kept (not the lowest inertia): the model
-        expects clusters of the prior's sizes. On digits this raised the
-        mean ACC over 10 seeds from 0.823 to 0.888, where more restarts kept
-        by inertia changed nothing; on Fashion-MNIST neither criterion picks
-        good starts (docs/results.md).
+        The centroids come from :func:`_balanced_kmeans`: kept by balance
+        rather than inertia, which on digits raised the mean ACC over 10
+        seeds from 0.823 to 0.888 (docs/results.md).
 
         The scale makes the mean squared distance between centroids
         ``_INIT_SPREAD * latent_dim``: relative to ``sigma`` the clusters
@@ -598,33 +648,14 @@ class OnlineHardClustering(
         first labels, and training collapsed (centroids seeded on the
         embeddings without rescaling: ACC 0.16 to 0.34 on digits).
         """
-        n = min(len(X), _INIT_SAMPLE)
-        rows = X[np.sort(rng.choice(len(X), n, replace=False))]
         with eval_mode(encoder):
-            # float32 as the encoder gives it: KMeans keeps the dtype, and in
-            # float64 it took 92 ms instead of 14 ms on 2,048 CNN embeddings.
-            z = embed(encoder, rows, self.batch_size, device).cpu().numpy()
+            z = _embed_sample(encoder, X, self.batch_size, device, rng)
         if not np.all(np.isfinite(z)):
             raise FloatingPointError(
                 "the untrained encoder produced non-finite embeddings; scale "
                 "the input (for example with StandardScaler)."
             )
-        log_prior = log_prior.double().numpy()
-        best = None
-        # One thread for k-means: scikit-learn's OpenMP pool otherwise
-        # competes with torch's for the cores (on digits' embeddings ten runs
-        # took 110-140 ms once torch had run, 93 ms on one thread).
-        with warnings.catch_warnings(), threadpool_limits(1):
-            # Fewer distinct points than clusters (e.g. duplicated rows) is
-            # allowed: coinciding centroids are separated by training.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            for _ in range(_INIT_KMEANS_RESTARTS):
-                kmeans = KMeans(self.n_clusters, n_init=1, random_state=draw_seed(rng)).fit(z)
-                sizes = np.bincount(kmeans.labels_, minlength=self.n_clusters)
-                order, divergence = _match_prior(sizes, log_prior)
-                if best is None or divergence < best[0]:
-                    best = (divergence, kmeans.cluster_centers_[order])
-        centers = best[1].astype(np.float64)
+        centers = _balanced_kmeans(z, self.n_clusters, log_prior.double().numpy(), rng)
         gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
         spread = gaps[np.triu_indices(self.n_clusters, 1)].mean() if self.n_clusters > 1 else 0
         if not spread > 0:
@@ -635,6 +666,12 @@ class OnlineHardClustering(
     def _train(self, X, epochs):
         """``epochs`` shuffled passes over the tensor X."""
         net = self._net
+        if len(X) == 1 and any(isinstance(m, _BatchNorm) for m in net.module_.modules()):
+            raise ValueError(
+                "cannot train on a single sample: the encoder has BatchNorm "
+                "layers, which need at least 2 samples per batch in training; "
+                "pass at least 2 samples (to partial_fit, chunks of 2 or more)."
+            )
         dataset = TensorDataset(X)
         with seeded(draw_seed(self._rng), self.device_):
             net.notify("on_train_begin", X=dataset, y=None)

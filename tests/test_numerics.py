@@ -81,6 +81,20 @@ def test_batchnorm_encoder_trains_when_one_sample_is_left_over():
     _assert_finite(model, X)
 
 
+@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")  # one short pass
+def test_batchnorm_encoder_on_one_sample_says_what_to_fix_and_keeps_the_model():
+    X = _data(60)
+    model = OnlineHardClustering(n_clusters=3, encoder=_BatchNormEncoder, latent_dim=4,
+                                 random_state=0).partial_fit(X)
+    centers, steps = model.cluster_centers_.copy(), model.n_steps_
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        model.partial_fit(X[:1])
+    np.testing.assert_array_equal(model.cluster_centers_, centers)
+    assert model.n_steps_ == steps
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        OnlineHardClustering(n_clusters=1, encoder=_BatchNormEncoder, latent_dim=4).fit(X[:1])
+
+
 def test_one_cluster_and_as_many_clusters_as_samples():
     X = _data(30)
     one, _ = _fit(X, n_clusters=1)
