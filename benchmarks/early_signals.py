@@ -8,7 +8,7 @@ images; labels read only to score). The script prints, for each step, the
 Spearman correlation across seeds of each early value with the final ACC::
 
     python benchmarks/early_signals.py [--seeds 9] [--epochs 10] \\
-        [--latent-dim 128] [--sigma 200] [--json out.json]
+        [--latent-dim 128] [--sigma auto] [--json out.json]
 
 If the early silhouette ranked the final ACC, several candidate starts could
 be trained for a short stretch and the best continued, without labels.
@@ -71,7 +71,8 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=9)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--latent-dim", type=int, default=OnlineHardClustering().latent_dim)
-    p.add_argument("--sigma", type=float, default=OnlineHardClustering().sigma)
+    p.add_argument("--sigma", type=lambda v: v if v == "auto" else float(v),
+                   default=OnlineHardClustering().sigma)
     args = p.parse_args(argv)
     X, y = load_fashion_mnist()
     rs = np.random.RandomState(0)

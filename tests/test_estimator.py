@@ -112,13 +112,22 @@ def test_inference_rows_grow_for_flat_features_only():
     assert images._inference_rows() == 256
 
 
+def test_sigma_auto_scales_with_latent_dim(blobs):
+    X, _ = blobs
+    assert _model(latent_dim=8, max_epochs=1).fit(X).sigma_ == 12.5  # 25/16 per dimension
+    assert _model(latent_dim=8, sigma=3.0, max_epochs=1).fit(X).sigma_ == 3.0
+    default = OnlineHardClustering()
+    default._sample_shape = (64,)
+    assert default._resolve_sigma() == 200.0  # the default latent_dim's sigma
+
+
 def test_predict_is_nearest_centroid_under_prior(blobs):
     X, _ = blobs
     prior = [0.7, 0.1, 0.1, 0.1]
     model = _model(prior=prior, max_epochs=2).fit(X)
     Z = model.transform(X).astype(np.float64)
     d = ((Z[:, None, :] - model.cluster_centers_[None]) ** 2).sum(-1)
-    expected = (d / model.sigma - np.log(prior)).argmin(axis=1)
+    expected = (d / model.sigma_ - np.log(prior)).argmin(axis=1)
     assert (model.predict(X) == expected).mean() > 0.99  # float32 vs float64 ties
 
 

@@ -107,6 +107,7 @@ def test_fewer_samples_than_clusters(X):
         ({"latent_dim": 0}, "latent_dim"),
         ({"sigma": 0.0}, "sigma"),
         ({"sigma": -1.0}, "sigma"),
+        ({"sigma": "large"}, "sigma"),
         ({"batch_size": 0}, "batch_size"),
         ({"max_epochs": 0}, "max_epochs"),
         ({"lr": 0.0}, "lr"),
