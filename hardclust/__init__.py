@@ -5,7 +5,7 @@ one mini-batch at a time and keeps from collapsing by combination assignment
 (Mahon & Lukasiewicz, AAAI 2024), with no data augmentation.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .assignment import combination_assign  # noqa: E402
 from .estimator import (  # noqa: E402

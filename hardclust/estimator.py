@@ -16,7 +16,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from torch.nn.modules.batchnorm import _BatchNorm
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -114,6 +113,8 @@ _INFER_MAX_ROWS = 4096
 # sigma="auto": this much per latent dimension, a fixed ratio to the initial
 # centroid spread (_INIT_SPREAD per dimension); 200 at latent_dim=128.
 _AUTO_SIGMA_PER_DIM = 25 / 16
+# Start of torch's error for BatchNorm in training on one value per channel.
+_BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
 # lr="auto": the paper's rate, and a lower one measured better for the CNN.
 _AUTO_LR = 1e-3
 _AUTO_LR_CNN = 3e-4
@@ -274,11 +275,15 @@ class OnlineHardClustering(
         200 to 500 gave the same one-epoch Fashion-MNIST ACC (0.622-0.625)
         and 70 began to lose clusters; at 300 the imbalanced example
         (``examples/imbalanced.py``) lost its smallest cluster even with the
-        true prior. Scaled with ``latent_dim``, it did as well as or
-        better than a fixed 200 at 32, 64 and 256 dimensions (best seen at
-        256: Fashion-MNIST one-epoch ACC 0.579 against 0.557, digits 0.893
-        against 0.880; docs/results.md). The value used is ``sigma_``. See
-        the user guide for how to choose it.
+        true prior. Scaled with ``latent_dim``, it was level (within seed
+        noise) with or better than a fixed 200 at 32, 64 and 256
+        dimensions (at 256: Fashion-MNIST one-epoch ACC 0.579 against
+        0.557, digits 0.893 against 0.880; docs/results.md). With
+        ``init="random"`` the embedding is not rescaled, so there "auto" is
+        just proportional to ``latent_dim``. Before 0.2.0 the default was a
+        fixed 200, so results at other latent sizes differ from 0.1.0's.
+        The value used is ``sigma_``. See the user guide for how to choose
+        it.
     prior : array-like of shape (n_clusters,), default=None
         Prior probability of each cluster (normalised to sum to 1); ``None``
         is uniform. A non-uniform prior lets imbalanced clusters stay
@@ -681,16 +686,21 @@ class OnlineHardClustering(
     def _train(self, X, epochs):
         """``epochs`` shuffled passes over the tensor X."""
         net = self._net
-        if len(X) == 1 and any(isinstance(m, _BatchNorm) for m in net.module_.modules()):
-            raise ValueError(
-                "cannot train on a single sample: the encoder has BatchNorm "
-                "layers, which need at least 2 samples per batch in training; "
-                "pass at least 2 samples (to partial_fit, chunks of 2 or more)."
-            )
         dataset = TensorDataset(X)
         with seeded(draw_seed(self._rng), self.device_):
             net.notify("on_train_begin", X=dataset, y=None)
-            net.fit_loop(dataset, epochs=epochs)
+            try:
+                net.fit_loop(dataset, epochs=epochs)
+            except ValueError as exc:
+                # torch's BatchNorm on a batch of one sample: say what to change
+                if not str(exc).startswith(_BATCHNORM_ONE_SAMPLE):
+                    raise
+                raise ValueError(
+                    f"the encoder failed on a training batch of one sample ({exc}): "
+                    "BatchNorm layers need at least 2 values per channel in "
+                    "training. Pass at least 2 samples (to partial_fit, chunks "
+                    "of 2 or more) and use batch_size >= 2."
+                ) from exc
             net.notify("on_train_end", X=dataset, y=None)
         # A fitted model rests in evaluation mode, so that inference need not
         # switch it (skorch switches back to training mode at each step).

@@ -116,9 +116,7 @@ def test_sigma_auto_scales_with_latent_dim(blobs):
     X, _ = blobs
     assert _model(latent_dim=8, max_epochs=1).fit(X).sigma_ == 12.5  # 25/16 per dimension
     assert _model(latent_dim=8, sigma=3.0, max_epochs=1).fit(X).sigma_ == 3.0
-    default = OnlineHardClustering()
-    default._sample_shape = (64,)
-    assert default._resolve_sigma() == 200.0  # the default latent_dim's sigma
+    assert OnlineHardClustering()._resolve_sigma() == 200.0  # the default latent_dim's
 
 
 def test_predict_is_nearest_centroid_under_prior(blobs):

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from torch import nn
 
 from hardclust import ClusterCollapseWarning, OnlineHardClustering
@@ -81,18 +82,41 @@ def test_batchnorm_encoder_trains_when_one_sample_is_left_over():
     _assert_finite(model, X)
 
 
-@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")  # one short pass
-def test_batchnorm_encoder_on_one_sample_says_what_to_fix_and_keeps_the_model():
+class _BatchNorm2dEncoder(nn.Module):
+    """BatchNorm over 4x4 maps: one image still gives 16 values per channel."""
+
+    def __init__(self, input_shape, latent_dim):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                                 nn.Flatten(), nn.Linear(4 * 16, latent_dim))
+
+    def forward(self, x):
+        return self.net(x.reshape(len(x), 1, 4, 4))
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")  # short passes
+def test_batchnorm_on_one_sample_says_what_to_fix_and_keeps_the_model():
     X = _data(60)
     model = OnlineHardClustering(n_clusters=3, encoder=_BatchNormEncoder, latent_dim=4,
                                  random_state=0).partial_fit(X)
-    centers, steps = model.cluster_centers_.copy(), model.n_steps_
+    twin = clone(model).partial_fit(X)
     with pytest.raises(ValueError, match="at least 2 samples"):
         model.partial_fit(X[:1])
-    np.testing.assert_array_equal(model.cluster_centers_, centers)
-    assert model.n_steps_ == steps
-    with pytest.raises(ValueError, match="at least 2 samples"):
-        OnlineHardClustering(n_clusters=1, encoder=_BatchNormEncoder, latent_dim=4).fit(X[:1])
+    with pytest.raises(ValueError, match="batch_size >= 2"):
+        clone(model).set_params(batch_size=1).fit(X)
+    # the failed call left no trace: the next call matches a model that never saw it
+    np.testing.assert_array_equal(model.partial_fit(X).cluster_centers_,
+                                  twin.partial_fit(X).cluster_centers_)
+    assert len(model.history_) == len(twin.history_) == 2
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")  # short passes
+def test_batchnorm_with_several_values_per_channel_trains_on_one_sample():
+    X = np.random.RandomState(0).normal(size=(40, 16)).astype(np.float32)
+    model = OnlineHardClustering(n_clusters=2, encoder=_BatchNorm2dEncoder, latent_dim=4,
+                                 random_state=0).partial_fit(X)
+    model.partial_fit(X[:1])
+    assert model.n_steps_ == 1 + 1
 
 
 def test_one_cluster_and_as_many_clusters_as_samples():

@@ -45,7 +45,8 @@ def test_model_from_another_release_warns_with_the_fix(X, monkeypatch):
     model = _model().fit(X)
     blob = pickle.dumps(model)
     monkeypatch.setattr(hardclust.estimator, "__version__", "9.0.0")
-    with pytest.warns(HardclustVersionWarning, match="saved with hardclust 0.1"):
+    saved_with = f"saved with hardclust {hardclust.__version__}"
+    with pytest.warns(HardclustVersionWarning, match=saved_with):
         loaded = pickle.loads(blob)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
@@ -162,6 +163,7 @@ def test_weights_file_from_another_release_warns(X, tmp_path, monkeypatch):
     model = _model().fit(X)
     model.save(tmp_path / "model.pt")
     monkeypatch.setattr(hardclust.estimator, "__version__", "9.0.0")
-    with pytest.warns(HardclustVersionWarning, match="saved with hardclust 0.1"):
+    saved_with = f"saved with hardclust {hardclust.__version__}"
+    with pytest.warns(HardclustVersionWarning, match=saved_with):
         loaded = OnlineHardClustering.load(tmp_path / "model.pt")
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
