@@ -27,6 +27,7 @@ from torch import nn
 from _common import dump, parser, table
 from hardclust import OnlineHardClustering
 from hardclust.datasets import load_fashion_mnist
+from hardclust.encoders import ConvEncoder
 from hardclust.estimator import _AUTO_LR_CNN
 from hardclust.metrics import clustering_report
 
@@ -38,10 +39,14 @@ VARIANTS = {
 }
 
 
-class VariantCNN(nn.Module):
+class VariantCNN(ConvEncoder):
+    """ConvEncoder with its layers built here (same order, so the same
+    initialisation draws for ``default``); ``forward`` is ConvEncoder's."""
+
     def __init__(self, input_shape, latent_dim, channels=(32, 64), batchnorm=False,
                  maxpool=False, activation="relu"):
-        super().__init__()
+        # ConvEncoder.__init__ would draw the default layers' weights first
+        nn.Module.__init__(self)
         if len(input_shape) == 2:
             input_shape = (1, *input_shape)
         self.input_shape = tuple(input_shape)
@@ -60,10 +65,6 @@ class VariantCNN(nn.Module):
             size = tuple((s - 1) // 2 + 1 for s in size)
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.head = nn.Linear(width * math.prod(size), latent_dim)
-
-    def forward(self, x):
-        x = x.reshape(x.shape[0], *self.input_shape)
-        return self.head(self.features(x))
 
 
 def main(argv=None):
