@@ -32,8 +32,7 @@ from skorch.callbacks import Callback
 
 from _common import dump, parser, table
 from hardclust import OnlineHardClustering
-from hardclust._net import eval_mode
-from hardclust.estimator import _balanced_kmeans, _embed_sample
+from hardclust._initialization import balanced_kmeans, embed_sample
 from hardclust.metrics import clustering_report
 
 
@@ -50,10 +49,9 @@ class Reseed(Callback):
             return
         rng = np.random.RandomState(self.seed + epoch)
         module = net.module_
-        with eval_mode(module):
-            z = _embed_sample(module, dataset_train.X, 256, module.centroids.device, rng)
-        centers = _balanced_kmeans(z, len(module.centroids),
-                                   module.log_prior.double().cpu().numpy(), rng)
+        z = embed_sample(module, dataset_train.X, 256, module.centroids.device, rng)
+        centers = balanced_kmeans(z, len(module.centroids),
+                                  module.log_prior.double().cpu().numpy(), rng)
         with torch.no_grad():
             module.centroids.copy_(torch.from_numpy(centers))
         state = net.optimizer_.state.get(module.centroids)

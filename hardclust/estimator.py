@@ -23,15 +23,11 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
-from threadpoolctl import threadpool_limits
-from torch.optim.swa_utils import update_bn
 
 from . import __version__
 from ._net import (
@@ -46,6 +42,7 @@ from ._net import (
     seeded,
 )
 from .encoders import make_encoder
+from ._initialization import balanced_kmeans, embed_sample
 from .regularization import REGULARIZATIONS, make_objective
 
 __all__ = ["OnlineHardClustering", "ClusterCollapseWarning", "HardclustVersionWarning"]
@@ -90,12 +87,6 @@ class HardclustVersionWarning(UserWarning):
     """
 
 
-# Embeddings k-means sees at initialisation: enough to find every mode,
-# few enough that this costs a fraction of an epoch.
-_INIT_SAMPLE = 2048
-# k-means runs at initialisation; the one whose cluster sizes best match
-# the prior is kept (10 measured better than 3 on digits, docs/results.md).
-_INIT_KMEANS_RESTARTS = 10
 # Marks files written by OnlineHardClustering.save.
 _SAVE_FORMAT = "hardclust-weights-1"
 # Mean squared distance between initial centroids, per latent dimension
@@ -124,96 +115,6 @@ _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
 # Points on which ``score`` computes the silhouette (its cost is quadratic).
 _SCORE_SAMPLE = 2000
-
-
-def _match_prior(sizes, log_prior):
-    """Pair clusters with prior entries, largest with largest.
-
-    Parameters
-    ----------
-    sizes : ndarray of shape (n_clusters,)
-        Points in each cluster of a partition.
-    log_prior : ndarray of shape (n_clusters,)
-        Log prior probability of each cluster index.
-
-    Returns
-    -------
-    order : ndarray of shape (n_clusters,)
-        ``order[k]`` is the cluster to place at index ``k``. Sorted pairing
-        minimises the divergence below (rearrangement inequality).
-    divergence : float
-        ``KL(q || prior)`` of the paired proportions ``q = sizes / sum``.
-    """
-    q = sizes / sizes.sum()
-    order = np.empty(len(q), dtype=np.intp)
-    order[np.argsort(-log_prior, kind="stable")] = np.argsort(-q, kind="stable")
-    q = q[order]
-    support = q > 0
-    divergence = np.sum(q[support] * (np.log(q[support]) - log_prior[support]))
-    return order, float(divergence)
-
-
-def _embed_sample(module, X, batch_size, device, rng):
-    """Embeddings of up to ``_INIT_SAMPLE`` rows of X drawn without
-    replacement (kept in their order), as a float32 ndarray on the CPU.
-
-    BatchNorm layers first take their running statistics from the sample
-    (:func:`torch.optim.swa_utils.update_bn`; nothing happens without
-    BatchNorm): in evaluation mode an untrained network's BatchNorm would
-    otherwise apply its initial statistics (mean 0, variance 1), and the
-    embedding k-means sees would not be the one training sees, which
-    normalises each batch by its own statistics.
-
-    float32 as the encoder gives it: KMeans keeps the dtype, and in float64
-    it took 92 ms instead of 14 ms on 2,048 CNN embeddings.
-    """
-    n = min(len(X), _INIT_SAMPLE)
-    rows = X[np.sort(rng.choice(len(X), n, replace=False))]
-    if n > 1:
-        # chunks of at least 2 rows: BatchNorm in training mode needs them
-        chunks = rows.tensor_split(max(1, n // max(batch_size, 2)))
-        update_bn(chunks, module, device=device)
-    with eval_mode(module):
-        return embed(module, rows, batch_size, device).cpu().numpy()
-
-
-def _balanced_kmeans(z, n_clusters, log_prior, rng):
-    """Centroids of the k-means run whose cluster sizes best match the prior.
-
-    Parameters
-    ----------
-    z : ndarray of shape (n_samples, n_features)
-        Points to cluster.
-    n_clusters : int
-        Number of clusters.
-    log_prior : ndarray of shape (n_clusters,)
-        Log prior probability of each cluster index.
-    rng : numpy.random.RandomState
-        Seeds the ``_INIT_KMEANS_RESTARTS`` runs.
-
-    Returns
-    -------
-    centers : ndarray of shape (n_clusters, n_features), float64
-        Of the runs, the one with the smallest ``KL(sizes || prior)``,
-        its clusters ordered by :func:`_match_prior`. Never the lowest
-        inertia: the model expects clusters of the prior's sizes, and
-        balance ranked the starts' ACC better (docs/results.md).
-    """
-    best = None
-    # One thread for k-means: scikit-learn's OpenMP pool otherwise
-    # competes with torch's for the cores (on digits' embeddings ten runs
-    # took 110-140 ms once torch had run, 93 ms on one thread).
-    with warnings.catch_warnings(), threadpool_limits(1):
-        # Fewer distinct points than clusters (e.g. duplicated rows) is
-        # allowed: coinciding centroids are separated by training.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(_INIT_KMEANS_RESTARTS):
-            kmeans = KMeans(n_clusters, n_init=1, random_state=draw_seed(rng)).fit(z)
-            sizes = np.bincount(kmeans.labels_, minlength=n_clusters)
-            order, divergence = _match_prior(sizes, log_prior)
-            if best is None or divergence < best[0]:
-                best = (divergence, kmeans.cluster_centers_[order])
-    return best[1].astype(np.float64)
 
 
 def _warn_if_other_release(saved_version, what):
@@ -672,7 +573,7 @@ class OnlineHardClustering(
     def _kmeans_init(self, encoder, X, device, rng, log_prior):
         """Centroids by k-means on initial embeddings, and the output scale.
 
-        The centroids come from :func:`_balanced_kmeans`: kept by balance
+        The centroids come from ``balanced_kmeans``: kept by balance
         rather than inertia, which on digits raised the mean ACC over 10
         seeds from 0.823 to 0.888 (docs/results.md).
 
@@ -683,13 +584,13 @@ class OnlineHardClustering(
         first labels, and training collapsed (centroids seeded on the
         embeddings without rescaling: ACC 0.16 to 0.34 on digits).
         """
-        z = _embed_sample(encoder, X, self.batch_size, device, rng)
+        z = embed_sample(encoder, X, self.batch_size, device, rng)
         if not np.all(np.isfinite(z)):
             raise FloatingPointError(
                 "the untrained encoder produced non-finite embeddings; scale "
                 "the input (for example with StandardScaler)."
             )
-        centers = _balanced_kmeans(z, self.n_clusters, log_prior.double().numpy(), rng)
+        centers = balanced_kmeans(z, self.n_clusters, log_prior.double().numpy(), rng)
         gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
         spread = gaps[np.triu_indices(self.n_clusters, 1)].mean() if self.n_clusters > 1 else 0
         if not spread > 0:

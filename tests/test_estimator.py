@@ -352,20 +352,6 @@ def test_true_prior_keeps_a_small_cluster_with_default_sigma():
     assert adjusted_rand_score(y, labels) > 0.95
 
 
-def test_match_prior_pairs_largest_with_largest():
-    from hardclust.estimator import _match_prior
-
-    uniform = np.log(np.full(3, 1 / 3))
-    order, divergence = _match_prior(np.array([1, 2, 1]), uniform)
-    assert sorted(order) == [0, 1, 2]
-    # KL((1/2, 1/4, 1/4) || uniform), by hand
-    assert divergence == pytest.approx(0.5 * np.log(1.5) + 0.5 * np.log(0.75))
-    order, divergence = _match_prior(np.array([1, 3]), np.log([0.75, 0.25]))
-    assert order.tolist() == [1, 0] and divergence == pytest.approx(0.0)
-    order, divergence = _match_prior(np.array([0, 4, 0]), uniform)  # empty clusters
-    assert order[0] == 1 and divergence == pytest.approx(np.log(3))
-
-
 def test_kmeans_init_puts_large_clusters_where_the_prior_is_large():
     rng = np.random.RandomState(0)
     centers = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])

@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import clone
 from torch import nn
 
@@ -168,34 +167,3 @@ def test_dataframe_feature_names_are_kept_and_checked():
         "onlinehardclustering0", "onlinehardclustering1"]
     with pytest.raises(ValueError, match="feature names"):
         model.predict(X[list("edcba")])
-
-
-def test_kmeans_start_sees_batchnorm_as_training_does():
-    # Untrained BatchNorm in evaluation mode applies mean 0 / variance 1;
-    # the start must embed with the sample's own statistics, as training
-    # normalises each batch by its own (a BatchNorm CNN on Fashion-MNIST:
-    # ACC 0.296 after one epoch before, 0.557 after)
-    from hardclust.estimator import _embed_sample
-
-    X = torch.from_numpy(50.0 + 3.0 * _data(300))  # far from BatchNorm's initial mean
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        encoder = _BatchNormEncoder((X.shape[1],), latent_dim=4)
-    # one chunk of all 300 rows: the statistics are the batch's own
-    z = _embed_sample(encoder, X, 512, torch.device("cpu"), np.random.RandomState(0))
-    with torch.no_grad():
-        trained_view = encoder.train()(X).numpy()
-    np.testing.assert_allclose(z, trained_view, rtol=0.01, atol=0.01)
-    assert encoder.training  # its mode is left as it was
-
-
-def test_kmeans_start_without_batchnorm_is_a_plain_forward_pass():
-    from hardclust.estimator import _embed_sample
-
-    X = torch.from_numpy(_data(100))
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        encoder = nn.Sequential(nn.Linear(X.shape[1], 8), nn.Dropout(0.5), nn.Linear(8, 3))
-    z = _embed_sample(encoder, X, 64, torch.device("cpu"), np.random.RandomState(0))
-    with torch.no_grad():
-        np.testing.assert_array_equal(z, encoder.eval()(X).numpy())  # no dropout
