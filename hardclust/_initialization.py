@@ -1,11 +1,10 @@
 """Where training starts: k-means on the untrained encoder's embeddings.
 
 ``init="k-means"`` embeds a sample of the first data seen
-(:func:`embed_sample`), runs k-means on it several times
-(:func:`kmeans_plusplus` starts, scikit-learn's Lloyd iterations) and keeps
-the run whose cluster sizes best match the prior (:func:`balanced_kmeans`,
-:func:`match_prior`). The estimator rescales the result; see
-``OnlineHardClustering._kmeans_init``.
+(:func:`embed_sample`), runs scikit-learn's k-means on it several times
+and keeps the run whose cluster sizes best match the prior
+(:func:`balanced_kmeans`, :func:`match_prior`). The estimator rescales the
+result (``OnlineHardClustering._kmeans_init``).
 """
 
 import warnings
@@ -16,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 from torch.optim.swa_utils import update_bn
 
-from ._net import embed, eval_mode
+from ._net import draw_seed, embed, eval_mode
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
 # few enough that this costs a fraction of an epoch.
@@ -24,6 +23,7 @@ _INIT_SAMPLE = 2048
 # k-means runs at initialisation; the one whose cluster sizes best match
 # the prior is kept (10 measured better than 3 on digits, docs/results.md).
 _INIT_KMEANS_RESTARTS = 10
+
 
 def match_prior(sizes, log_prior):
     """Pair clusters with prior entries, largest with largest.
@@ -76,65 +76,6 @@ def embed_sample(module, X, batch_size, device, rng):
         return embed(module, rows, batch_size, device).cpu().numpy()
 
 
-def kmeans_plusplus(z, n_clusters, n_runs, rng):
-    """Greedy k-means++ starts for ``n_runs`` k-means runs, drawn together.
-
-    The seeding of :func:`sklearn.cluster.kmeans_plusplus` (first centre
-    uniform; each next one the best, by potential, of ``2 + ln(n_clusters)``
-    candidates drawn with probability proportional to the squared distance
-    to the nearest centre so far), with every run advanced in the same
-    array operations. Ten scikit-learn calls cost about 40 ms on 2,048
-    points of 128 dimensions, mostly per-call overhead; this takes a few
-    (docs/performance.md).
-
-    Parameters
-    ----------
-    z : ndarray of shape (n_samples, n_features)
-        Points to seed from.
-    n_clusters : int
-        Centres per run.
-    n_runs : int
-        Independent runs.
-    rng : numpy.random.RandomState
-        Source of the draws.
-
-    Returns
-    -------
-    starts : ndarray of shape (n_runs, n_clusters, n_features)
-        Rows of ``z``; dtype of ``z``.
-    """
-    n = len(z)
-    trials = 2 + int(np.log(n_clusters))
-    # Centred, in float64: an untrained encoder's embeddings share a large
-    # common part (on Fashion-MNIST a squared norm 60,000 times their
-    # spread), and the expansion below cancels it; in float32 the rounding
-    # error was as large as the smaller distances, which then drew
-    # candidates almost at random (and the trained clusters were worse).
-    # scikit-learn centres too, and computes float32 distances in float64.
-    centred = z.astype(np.float64)
-    centred -= centred.mean(axis=0)
-    norms = np.einsum("ij,ij->i", centred, centred)
-
-    def squared_distances(rows):  # (len(rows), n)
-        return np.maximum(norms[rows, None] + norms[None] - 2 * (centred[rows] @ centred.T), 0)
-
-    chosen = np.empty((n_runs, n_clusters), dtype=np.intp)
-    chosen[:, 0] = rng.randint(n, size=n_runs)
-    nearest = squared_distances(chosen[:, 0])
-    runs = np.arange(n_runs)
-    for k in range(1, n_clusters):
-        cumulative = np.cumsum(nearest, axis=1)
-        targets = rng.uniform(size=(n_runs, trials)) * cumulative[:, -1:]
-        # per run, np.searchsorted(cumulative, targets) (left side)
-        candidates = np.minimum((cumulative[:, :, None] < targets[:, None]).sum(axis=1), n - 1)
-        reached = np.minimum(nearest[:, None],
-                             squared_distances(candidates.ravel()).reshape(n_runs, trials, n))
-        best = reached.sum(axis=2).argmin(axis=1)
-        nearest = reached[runs, best]
-        chosen[:, k] = candidates[runs, best]
-    return z[chosen]
-
-
 def balanced_kmeans(z, n_clusters, log_prior, rng):
     """Centroids of the k-means run whose cluster sizes best match the prior.
 
@@ -147,9 +88,7 @@ def balanced_kmeans(z, n_clusters, log_prior, rng):
     log_prior : ndarray of shape (n_clusters,)
         Log prior probability of each cluster index.
     rng : numpy.random.RandomState
-        Draws the ``_INIT_KMEANS_RESTARTS`` runs' k-means++ starts
-        (:func:`kmeans_plusplus`); scikit-learn's Lloyd iterations take it
-        from there.
+        Seeds the ``_INIT_KMEANS_RESTARTS`` runs.
 
     Returns
     -------
@@ -167,8 +106,8 @@ def balanced_kmeans(z, n_clusters, log_prior, rng):
         # Fewer distinct points than clusters (e.g. duplicated rows) is
         # allowed: coinciding centroids are separated by training.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for start in kmeans_plusplus(z, n_clusters, _INIT_KMEANS_RESTARTS, rng):
-            kmeans = KMeans(n_clusters, init=start, n_init=1).fit(z)
+        for _ in range(_INIT_KMEANS_RESTARTS):
+            kmeans = KMeans(n_clusters, n_init=1, random_state=draw_seed(rng)).fit(z)
             sizes = np.bincount(kmeans.labels_, minlength=n_clusters)
             order, divergence = match_prior(sizes, log_prior)
             if best is None or divergence < best[0]:

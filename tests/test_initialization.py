@@ -3,13 +3,11 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.cluster import kmeans_plusplus as sklearn_kmeans_plusplus
 from torch import nn
 
 from hardclust._initialization import (
     balanced_kmeans,
     embed_sample,
-    kmeans_plusplus,
     match_prior,
 )
 
@@ -18,12 +16,6 @@ def _blobs(n=120, d=5, k=3, seed=0, spread=4.0):
     rng = np.random.RandomState(seed)
     centers = rng.normal(0, spread, size=(k, d))
     return (centers[np.arange(n) % k] + rng.normal(size=(n, d))).astype(np.float32)
-
-
-def _potential(z, centers):
-    """k-means cost of ``centers`` on ``z``: summed squared distance to the nearest."""
-    z, centers = z.astype(np.float64), centers.astype(np.float64)
-    return ((z[:, None] - centers[None]) ** 2).sum(-1).min(1).sum()
 
 
 def test_match_prior_pairs_largest_with_largest():
@@ -64,53 +56,6 @@ def test_kmeans_start_without_batchnorm_is_a_plain_forward_pass():
     z = embed_sample(encoder, X, 64, torch.device("cpu"), np.random.RandomState(0))
     with torch.no_grad():
         np.testing.assert_array_equal(z, encoder.eval()(X).numpy())  # no dropout
-
-
-def test_kmeans_plusplus_starts_are_rows_of_the_data():
-    z = _blobs(200, d=4, k=5)
-    starts = kmeans_plusplus(z, 5, 7, np.random.RandomState(0))
-    assert starts.shape == (7, 5, 4) and starts.dtype == np.float32
-    for run in starts:
-        rows = [np.flatnonzero((z == c).all(axis=1)) for c in run]
-        assert all(len(r) == 1 for r in rows)  # each centre is a row of z
-        assert len({int(r[0]) for r in rows}) == 5  # and no row twice
-
-
-def test_kmeans_plusplus_is_reproducible_and_advances_the_generator():
-    z = _blobs(100)
-    a = kmeans_plusplus(z, 3, 4, np.random.RandomState(1))
-    np.testing.assert_array_equal(a, kmeans_plusplus(z, 3, 4, np.random.RandomState(1)))
-    rng = np.random.RandomState(1)
-    kmeans_plusplus(z, 3, 4, rng)
-    assert not np.array_equal(kmeans_plusplus(z, 3, 4, rng), a)
-
-
-@pytest.mark.parametrize("offset", [0.0, 1e4])
-def test_kmeans_plusplus_puts_one_centre_in_each_separated_blob(offset):
-    # uniform sampling would put two centres in one of 8 blobs most of the
-    # time; the offset is a common part far larger than the spread, as in an
-    # untrained encoder's embeddings, which float32 distances got wrong
-    z = (_blobs(800, d=6, k=8, spread=50.0) / 1e3 + offset).astype(np.float32)
-    blob = np.arange(800) % 8
-    for run in kmeans_plusplus(z, 8, 20, np.random.RandomState(0)):
-        picked = [blob[np.flatnonzero((z == c).all(axis=1))[0]] for c in run]
-        assert sorted(picked) == list(range(8))
-
-
-def test_kmeans_plusplus_seeds_as_well_as_scikit_learns():
-    # same algorithm, different random stream: the same distribution of costs
-    z = _blobs(600, d=16, k=10, spread=2.0)
-    ours = [_potential(z, s) for s in kmeans_plusplus(z, 10, 300, np.random.RandomState(0))]
-    theirs = [_potential(z, sklearn_kmeans_plusplus(z, 10, random_state=r)[0])
-              for r in range(300)]
-    assert np.mean(ours) == pytest.approx(np.mean(theirs), rel=0.03)
-    assert np.median(ours) == pytest.approx(np.median(theirs), rel=0.03)
-
-
-def test_kmeans_plusplus_on_duplicated_points():
-    z = np.repeat(_blobs(3, d=2), 10, axis=0)  # 3 distinct points, 4 clusters
-    starts = kmeans_plusplus(z, 4, 3, np.random.RandomState(0))
-    assert np.isfinite(starts).all() and starts.shape == (3, 4, 2)
 
 
 def test_balanced_kmeans_keeps_the_run_closest_to_the_prior():
