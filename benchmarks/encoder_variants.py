@@ -11,7 +11,8 @@ mean ACC / NMI / ARI (labels read only to score)::
     python benchmarks/encoder_variants.py [--variants default batchnorm leaky maxpool] \\
         [--seeds 6] [--epochs 1] [--json out.json]
 
-``batchnorm`` puts BatchNorm after each convolution, ``leaky`` uses
+``batchnorm`` puts BatchNorm after each convolution, ``wide`` doubles the
+channels (64 and 128), ``leaky`` uses
 LeakyReLU(0.1), ``maxpool`` uses stride-1 convolutions each followed by 2x2
 max pooling (same output size, about four times the compute).
 """
@@ -36,6 +37,7 @@ VARIANTS = {
     "batchnorm": {"batchnorm": True},
     "leaky": {"activation": "leaky"},
     "maxpool": {"maxpool": True},
+    "wide": {"channels": (64, 128)},
 }
 
 
