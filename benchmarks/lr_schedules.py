@@ -20,11 +20,13 @@ import time
 import warnings
 
 import numpy as np
+import torch
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR
 
 from _common import dump, parser, table
 from hardclust import OnlineHardClustering
+from hardclust._net import ShuffledBatches, TensorDataset
 from hardclust.datasets import load_digits, load_fashion_mnist
 from hardclust.metrics import clustering_report
 
@@ -54,7 +56,9 @@ def main(argv=None):
     X, y = load_fashion_mnist() if args.data == "fashion-mnist" else load_digits()
     epochs = args.epochs or (10 if args.data == "fashion-mnist"
                              else OnlineHardClustering()._resolve_max_epochs(len(X)))
-    steps = epochs * -(-len(X) // 256)  # batches of 256, the last one shorter
+    # the estimator's batches (a last batch of one sample joins the one before)
+    batches = ShuffledBatches(TensorDataset(torch.from_numpy(X)), OnlineHardClustering().batch_size)
+    steps = epochs * len(batches)
     rows = []
     for name in args.schedules:
         for seed in range(args.seeds):

@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback
 
 from . import __version__
+from ._initialization import balanced_kmeans, embed_sample
 from ._net import (
     ClusterModule,
     ClusterNet,
@@ -42,7 +43,6 @@ from ._net import (
     seeded,
 )
 from .encoders import make_encoder
-from ._initialization import balanced_kmeans, embed_sample
 from .regularization import REGULARIZATIONS, make_objective
 
 __all__ = ["OnlineHardClustering", "ClusterCollapseWarning", "HardclustVersionWarning"]
@@ -170,7 +170,10 @@ class OnlineHardClustering(
         callable is called as ``encoder(input_shape, latent_dim)`` and must
         return an ``nn.Module`` mapping (batch, \\*input_shape) to
         (batch, latent_dim). An ``nn.Module`` instance is deep-copied at
-        ``fit``; the instance you pass is never trained.
+        ``fit``; the instance you pass is never trained. With
+        ``init="k-means"``, the copy's BatchNorm layers get running
+        statistics from the first data (a pretrained encoder's are
+        replaced in the copy; see ``init``).
     latent_dim : int, default=128
         Size of the embedding (``transform`` output). 128 (the paper's)
         measured better than 64 on Fashion-MNIST and level on digits, with

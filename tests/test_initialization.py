@@ -42,10 +42,47 @@ def test_kmeans_start_sees_batchnorm_as_training_does():
                                 nn.Linear(16, 4))
     # one chunk of all 300 rows: the statistics are the batch's own
     z = embed_sample(encoder, X, 512, torch.device("cpu"), np.random.RandomState(0))
+    assert all(m.training for m in encoder.modules())  # as it was
+    assert encoder[1].momentum == 0.1
     with torch.no_grad():
-        trained_view = encoder.train()(X).numpy()
+        trained_view = encoder(X).numpy()
     np.testing.assert_allclose(z, trained_view, rtol=0.01, atol=0.01)
-    assert encoder.training  # its mode is left as it was
+
+
+def test_batchnorm_calibration_restores_mixed_modes_and_momentum():
+    X = torch.from_numpy(_blobs(100))
+    encoder = nn.Sequential(nn.Linear(X.shape[1], 8), nn.BatchNorm1d(8, momentum=0.3),
+                            nn.Dropout(0.5), nn.Linear(8, 3))
+    encoder[1].eval()  # a frozen BatchNorm inside a network in training mode
+    encoder[2].eval()
+    modes = [m.training for m in encoder.modules()]
+    embed_sample(encoder, X, 32, torch.device("cpu"), np.random.RandomState(0))
+    assert [m.training for m in encoder.modules()] == modes
+    assert encoder[1].momentum == 0.3
+    # and when a forward pass fails half-way
+    broken = nn.Sequential(nn.BatchNorm1d(X.shape[1]), nn.Linear(X.shape[1] + 1, 2))
+    with pytest.raises(RuntimeError):
+        embed_sample(broken, X, 32, torch.device("cpu"), np.random.RandomState(0))
+    assert broken[0].momentum == 0.1 and all(m.training for m in broken.modules())
+
+
+def test_batchnorm_calibration_draws_no_random_numbers():
+    # Dropout stays in evaluation mode: the start is reproducible whatever
+    # the global seed, and the global RNG is left alone
+    X = torch.from_numpy(_blobs(200))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        encoder = nn.Sequential(nn.Linear(X.shape[1], 16), nn.BatchNorm1d(16),
+                                nn.Dropout(0.5), nn.Linear(16, 4))
+    runs = []
+    for global_seed in (1, 2):
+        with torch.random.fork_rng():
+            torch.manual_seed(global_seed)
+            state = torch.get_rng_state()
+            runs.append(embed_sample(encoder, X, 64, torch.device("cpu"),
+                                     np.random.RandomState(0)))
+            assert torch.equal(torch.get_rng_state(), state)
+    np.testing.assert_array_equal(runs[0], runs[1])
 
 
 def test_kmeans_start_without_batchnorm_is_a_plain_forward_pass():
