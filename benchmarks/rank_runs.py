@@ -13,7 +13,6 @@ better) with ACC and NMI across seeds; labels are read only to score::
 
 import warnings
 
-import numpy as np
 from scipy.stats import spearmanr
 
 from _common import dump, parser, table

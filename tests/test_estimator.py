@@ -1,6 +1,5 @@
 """OnlineHardClustering: API behaviour users rely on."""
 
-import io
 import pickle
 import random
 import warnings
