@@ -8,13 +8,13 @@ equals the default model. Everything else is the estimator's default
 screen fits all 70,000 images for ``--epochs`` epochs per seed and prints
 mean ACC / NMI / ARI (labels read only to score)::
 
-    python benchmarks/encoder_variants.py [--variants default batchnorm leaky maxpool] \\
+    python benchmarks/encoder_variants.py [--variants default batchnorm leaky maxpool wide] \\
         [--seeds 6] [--epochs 1] [--json out.json]
 
-``batchnorm`` puts BatchNorm after each convolution, ``wide`` doubles the
-channels (64 and 128), ``leaky`` uses
+``batchnorm`` puts BatchNorm after each convolution, ``leaky`` uses
 LeakyReLU(0.1), ``maxpool`` uses stride-1 convolutions each followed by 2x2
-max pooling (same output size, about four times the compute).
+max pooling (same output size, about four times the compute), ``wide``
+doubles the channels (64 and 128).
 """
 
 import functools

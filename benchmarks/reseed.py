@@ -19,7 +19,9 @@ and 200 points, the true proportions as ``prior``, 5 epochs); the column
 ``unclustered`` is one Gaussian blob far from the origin (80 points, 2
 features, mean 100: like what scikit-learn's ``check_fit_idempotent``
 fits, 3 clusters, 20 epochs); ``empty`` counts clusters left empty.
-Zeroing the moments keeps Adam's step counter, so for a while after the
+``embed_sample`` would also reset the statistics of any BatchNorm layer
+from its sample; the default encoders have none. Zeroing the moments keeps
+Adam's step counter, so for a while after the
 re-seed the centroids move up to about three times as far per step as
 under a fresh optimizer state (negligible on digits, 8 steps per epoch).
 """
