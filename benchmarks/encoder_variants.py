@@ -8,13 +8,18 @@ equals the default model. Everything else is the estimator's default
 screen fits all 70,000 images for ``--epochs`` epochs per seed and prints
 mean ACC / NMI / ARI (labels read only to score)::
 
-    python benchmarks/encoder_variants.py [--variants default batchnorm leaky maxpool wide] \\
+    python benchmarks/encoder_variants.py [--variants default batchnorm leaky ...] \\
         [--seeds 6] [--epochs 1] [--json out.json]
 
 ``batchnorm`` puts BatchNorm after each convolution, ``leaky`` uses
-LeakyReLU(0.1), ``maxpool`` uses stride-1 convolutions each followed by 2x2
-max pooling (same output size, about four times the compute), ``wide``
-doubles the channels (64 and 128).
+LeakyReLU(0.1), ``tanh`` and ``elu`` those activations, ``maxpool`` uses
+stride-1 convolutions each followed by 2x2 max pooling (same output size,
+about four times the compute), ``wide`` doubles the channels (64 and 128),
+``narrow`` halves them (16 and 32), ``kernel5`` uses 5x5 convolutions,
+``hidden`` adds a 256-unit ReLU layer before the linear map, ``avgpool``
+averages the feature map down to 2x2 first, ``l2`` scales each embedding to
+norm ``sqrt(latent_dim)`` and ``layernorm`` standardises each embedding
+(LayerNorm without learned scale).
 """
 
 import functools
@@ -38,7 +43,25 @@ VARIANTS = {
     "leaky": {"activation": "leaky"},
     "maxpool": {"maxpool": True},
     "wide": {"channels": (64, 128)},
+    "narrow": {"channels": (16, 32)},
+    "kernel5": {"kernel": 5},
+    "hidden": {"hidden": 256},
+    "avgpool": {"pool": 2},
+    "l2": {"norm": "l2"},
+    "layernorm": {"norm": "layer"},
+    "tanh": {"activation": "tanh"},
+    "elu": {"activation": "elu"},
 }
+
+ACTIVATIONS = {"relu": nn.ReLU, "leaky": lambda: nn.LeakyReLU(0.1), "tanh": nn.Tanh,
+               "elu": nn.ELU}
+
+
+class ScaledL2(nn.Module):
+    """Each row scaled to Euclidean norm ``sqrt(dim)``."""
+
+    def forward(self, z):
+        return nn.functional.normalize(z, dim=1) * math.sqrt(z.shape[1])
 
 
 class VariantCNN(ConvEncoder):
@@ -46,18 +69,19 @@ class VariantCNN(ConvEncoder):
     initialisation draws for ``default``); ``forward`` is ConvEncoder's."""
 
     def __init__(self, input_shape, latent_dim, channels=(32, 64), batchnorm=False,
-                 maxpool=False, activation="relu"):
+                 maxpool=False, activation="relu", kernel=3, hidden=None, pool=None,
+                 norm=None):
         # ConvEncoder.__init__ would draw the default layers' weights first
         nn.Module.__init__(self)
         if len(input_shape) == 2:
             input_shape = (1, *input_shape)
         self.input_shape = tuple(input_shape)
-        act = {"relu": nn.ReLU, "leaky": lambda: nn.LeakyReLU(0.1)}[activation]
+        act = ACTIVATIONS[activation]
         layers = []
         width, size = input_shape[0], input_shape[1:]
         for out in channels:
             stride = 1 if maxpool else 2
-            layers.append(nn.Conv2d(width, out, 3, stride=stride, padding=1))
+            layers.append(nn.Conv2d(width, out, kernel, stride=stride, padding=kernel // 2))
             if batchnorm:
                 layers.append(nn.BatchNorm2d(out))
             layers.append(act())
@@ -65,8 +89,24 @@ class VariantCNN(ConvEncoder):
                 layers.append(nn.MaxPool2d(2, ceil_mode=True))
             width = out
             size = tuple((s - 1) // 2 + 1 for s in size)
+        if pool:
+            layers.append(nn.AdaptiveAvgPool2d(pool))
+            size = (pool, pool)
         self.features = nn.Sequential(*layers, nn.Flatten())
-        self.head = nn.Linear(width * math.prod(size), latent_dim)
+        n_in = width * math.prod(size)
+        if hidden is None and norm is None:
+            self.head = nn.Linear(n_in, latent_dim)
+            return
+        head = []
+        if hidden:
+            head += [nn.Linear(n_in, hidden), act()]
+            n_in = hidden
+        head.append(nn.Linear(n_in, latent_dim))
+        if norm == "l2":
+            head.append(ScaledL2())
+        elif norm == "layer":
+            head.append(nn.LayerNorm(latent_dim, elementwise_affine=False))
+        self.head = nn.Sequential(*head)
 
 
 def main(argv=None):
@@ -91,6 +131,8 @@ def main(argv=None):
             scores.append(clustering_report(y, model.labels_))
         rows.append({"variant": name, "seeds": args.seeds,
                      **{k: float(np.mean([s[k] for s in scores])) for k in ("ACC", "NMI", "ARI")},
+                     "per_seed": [{k: float(s[k]) for k in ("ACC", "NMI", "ARI")}
+                                  for s in scores],
                      "s_per_seed": (time.perf_counter() - start) / args.seeds})
         print(rows[-1], flush=True)
     table(rows, ["variant", "seeds", "ACC", "NMI", "ARI", "s_per_seed"])
