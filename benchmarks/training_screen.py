@@ -1,0 +1,86 @@
+"""Changes outside the encoder on Fashion-MNIST: a one-epoch screen.
+
+Each setting changes one thing against the defaults (the default CNN, its
+``lr``, the k-means start) and fits all 70,000 images for ``--epochs``
+epochs per seed, then prints mean ACC / NMI / ARI (labels read only to
+score)::
+
+    python benchmarks/training_screen.py [--settings default sqrt center ...] \\
+        [--seeds 6] [--epochs 1] [--json out.json]
+
+``sqrt`` trains on the square root of the pixel intensities (which lifts
+faint texture), ``center`` subtracts the mean image. ``decay-0.01`` and
+``decay-0.1`` train with AdamW's decoupled weight decay instead of Adam.
+``start-8192`` runs the k-means start on 8,192 embeddings instead of 2,048,
+``start-30`` keeps the best-balanced of 30 k-means runs instead of 10.
+The last three replace private constants of hardclust for the duration of
+one setting (``unittest.mock.patch``): they are not options of the
+estimator.
+"""
+
+import contextlib
+import functools
+import time
+import warnings
+from unittest import mock
+
+import numpy as np
+import torch
+
+from _common import dump, parser, table
+from hardclust import OnlineHardClustering
+from hardclust import _initialization
+from hardclust.datasets import load_fashion_mnist
+from hardclust.metrics import clustering_report
+
+
+def _adamw(weight_decay):
+    return mock.patch.object(torch.optim, "Adam",
+                             functools.partial(torch.optim.AdamW, weight_decay=weight_decay))
+
+
+SETTINGS = {
+    # name: (input transform, context manager factory)
+    "default": (None, contextlib.nullcontext),
+    "sqrt": (np.sqrt, contextlib.nullcontext),
+    "center": (lambda X: X - X.mean(axis=0), contextlib.nullcontext),
+    "decay-0.01": (None, lambda: _adamw(0.01)),
+    "decay-0.1": (None, lambda: _adamw(0.1)),
+    "start-8192": (None, lambda: mock.patch.object(_initialization, "_INIT_SAMPLE", 8192)),
+    "start-30": (None, lambda: mock.patch.object(
+        _initialization, "_INIT_KMEANS_RESTARTS", 30)),
+}
+
+
+def main(argv=None):
+    p = parser(__doc__)
+    p.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
+    p.add_argument("--seeds", type=int, default=6)
+    p.add_argument("--epochs", type=int, default=1)
+    args = p.parse_args(argv)
+    images, y = load_fashion_mnist()
+    rows = []
+    for name in args.settings:
+        transform, patch = SETTINGS[name]
+        X = images if transform is None else transform(images).astype(np.float32)
+        scores, start = [], time.perf_counter()
+        for seed in range(args.seeds):
+            model = OnlineHardClustering(n_clusters=10, max_epochs=args.epochs,
+                                         random_state=seed)
+            with patch(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.fit(X)
+            scores.append(clustering_report(y, model.labels_))
+        rows.append({"setting": name, "seeds": args.seeds,
+                     **{k: float(np.mean([s[k] for s in scores])) for k in ("ACC", "NMI", "ARI")},
+                     "per_seed": [{k: float(s[k]) for k in ("ACC", "NMI", "ARI")}
+                                  for s in scores],
+                     "s_per_seed": (time.perf_counter() - start) / args.seeds})
+        print({k: v for k, v in rows[-1].items() if k != "per_seed"}, flush=True)
+    table(rows, ["setting", "seeds", "ACC", "NMI", "ARI", "s_per_seed"])
+    dump(args.json, rows)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
