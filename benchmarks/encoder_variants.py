@@ -17,9 +17,11 @@ stride-1 convolutions each followed by 2x2 max pooling (same output size,
 about four times the compute), ``wide`` doubles the channels (64 and 128),
 ``narrow`` halves them (16 and 32), ``kernel5`` uses 5x5 convolutions,
 ``hidden`` adds a 256-unit ReLU layer before the linear map, ``avgpool``
-averages the feature map down to 2x2 first, ``l2`` scales each embedding to
-norm ``sqrt(latent_dim)`` and ``layernorm`` standardises each embedding
-(LayerNorm without learned scale).
+averages the feature map down to 2x2 first, ``l2`` scales each output of
+the encoder to norm ``sqrt(latent_dim)`` and ``layernorm`` standardises it
+(LayerNorm without learned scale); the estimator's start rescales these
+outputs as it does any encoder's, so only their direction or shape
+matters.
 """
 
 import functools

@@ -10,12 +10,20 @@ score)::
 
 ``sqrt`` trains on the square root of the pixel intensities (which lifts
 faint texture), ``center`` subtracts the mean image. ``decay-0.01`` and
-``decay-0.1`` train with AdamW's decoupled weight decay instead of Adam.
-``start-8192`` runs the k-means start on 8,192 embeddings instead of 2,048,
-``start-30`` keeps the best-balanced of 30 k-means runs instead of 10.
-The last three replace private constants of hardclust for the duration of
-one setting (``unittest.mock.patch``): they are not options of the
-estimator.
+``decay-0.1`` train with AdamW's decoupled weight decay instead of Adam
+(applied to every parameter: weights, biases and centroids);
+``sgd-0.001`` trains with SGD (momentum 0.9, learning rate 0.001) and
+``beta1-0.5`` with Adam at ``betas=(0.5, 0.999)``. ``start-8192`` runs
+the k-means start on 8,192 embeddings instead of 2,048, ``start-30``
+keeps the best-balanced of 30 k-means runs instead of 10; both draw more
+from the estimator's random state, so the shuffling of the batches that
+follows differs from the defaults' too (the initial weights do not).
+
+All settings after ``center`` are applied with ``unittest.mock.patch``
+around each fit: the optimiser settings replace ``torch.optim.Adam``,
+which the estimator looks up when it builds its optimiser; ``start-*``
+replace private constants of ``hardclust._initialization``. None is an
+option of the estimator.
 """
 
 import contextlib
@@ -34,18 +42,22 @@ from hardclust.datasets import load_fashion_mnist
 from hardclust.metrics import clustering_report
 
 
-def _adamw(weight_decay):
-    return mock.patch.object(torch.optim, "Adam",
-                             functools.partial(torch.optim.AdamW, weight_decay=weight_decay))
+def _optimizer(factory, **kwargs):
+    return mock.patch.object(torch.optim, "Adam", functools.partial(factory, **kwargs))
 
+
+# estimator parameters a setting changes (the optimiser receives lr)
+PARAMS = {"sgd-0.001": {"lr": 0.001}}
 
 SETTINGS = {
     # name: (input transform, context manager factory)
     "default": (None, contextlib.nullcontext),
     "sqrt": (np.sqrt, contextlib.nullcontext),
     "center": (lambda X: X - X.mean(axis=0), contextlib.nullcontext),
-    "decay-0.01": (None, lambda: _adamw(0.01)),
-    "decay-0.1": (None, lambda: _adamw(0.1)),
+    "decay-0.01": (None, lambda: _optimizer(torch.optim.AdamW, weight_decay=0.01)),
+    "decay-0.1": (None, lambda: _optimizer(torch.optim.AdamW, weight_decay=0.1)),
+    "sgd-0.001": (None, lambda: _optimizer(torch.optim.SGD, momentum=0.9)),
+    "beta1-0.5": (None, lambda: _optimizer(torch.optim.Adam, betas=(0.5, 0.999))),
     "start-8192": (None, lambda: mock.patch.object(_initialization, "_INIT_SAMPLE", 8192)),
     "start-30": (None, lambda: mock.patch.object(
         _initialization, "_INIT_KMEANS_RESTARTS", 30)),
@@ -66,7 +78,7 @@ def main(argv=None):
         scores, start = [], time.perf_counter()
         for seed in range(args.seeds):
             model = OnlineHardClustering(n_clusters=10, max_epochs=args.epochs,
-                                         random_state=seed)
+                                         random_state=seed, **PARAMS.get(name, {}))
             with patch(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model.fit(X)
