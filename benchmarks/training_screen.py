@@ -28,18 +28,15 @@ option of the estimator.
 
 import contextlib
 import functools
-import time
-import warnings
 from unittest import mock
 
 import numpy as np
 import torch
 
-from _common import dump, parser, table
+from _common import dump, parser, screen_seeds, table
 from hardclust import OnlineHardClustering
 from hardclust import _initialization
 from hardclust.datasets import load_fashion_mnist
-from hardclust.metrics import clustering_report
 
 
 def _optimizer(factory, **kwargs):
@@ -75,19 +72,10 @@ def main(argv=None):
     for name in args.settings:
         transform, patch = SETTINGS[name]
         X = images if transform is None else transform(images).astype(np.float32)
-        scores, start = [], time.perf_counter()
-        for seed in range(args.seeds):
-            model = OnlineHardClustering(n_clusters=10, max_epochs=args.epochs,
-                                         random_state=seed, **PARAMS.get(name, {}))
-            with patch(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(X)
-            scores.append(clustering_report(y, model.labels_))
-        rows.append({"setting": name, "seeds": args.seeds,
-                     **{k: float(np.mean([s[k] for s in scores])) for k in ("ACC", "NMI", "ARI")},
-                     "per_seed": [{k: float(s[k]) for k in ("ACC", "NMI", "ARI")}
-                                  for s in scores],
-                     "s_per_seed": (time.perf_counter() - start) / args.seeds})
+        rows.append({"setting": name, "seeds": args.seeds, **screen_seeds(
+            lambda seed: OnlineHardClustering(n_clusters=10, max_epochs=args.epochs,
+                                              random_state=seed, **PARAMS.get(name, {})),
+            X, y, args.seeds, context=patch)})
         print({k: v for k, v in rows[-1].items() if k != "per_seed"}, flush=True)
     table(rows, ["setting", "seeds", "ACC", "NMI", "ARI", "s_per_seed"])
     dump(args.json, rows)
