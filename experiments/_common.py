@@ -1,0 +1,85 @@
+"""Helpers shared by the benchmark scripts (not part of the package)."""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+
+
+def parser(doc):
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--json", help="also write the results to this file")
+    return p
+
+
+def datasets(fashion_n=20_000):
+    """(name, X) pairs: digits for the MLP, and Fashion-MNIST images for the
+    CNN when the data is installed (skipped with a message otherwise)."""
+    from hardclust.datasets import load_digits, load_fashion_mnist
+
+    pairs = [("digits (MLP)", load_digits()[0])]
+    try:
+        images = load_fashion_mnist()[0][:fashion_n]
+        pairs.append((f"fashion-mnist {fashion_n} (CNN)", images))
+    except FileNotFoundError as exc:
+        print(f"skipping Fashion-MNIST: {exc}")
+    return pairs
+
+
+def environment():
+    return {
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "machine": platform.machine(),
+    }
+
+
+def dump(path, rows):
+    if path:
+        with open(path, "w") as f:
+            json.dump({"environment": environment(), "rows": rows}, f, indent=2)
+
+
+def table(rows, columns):
+    """Print rows (dicts) as a fixed-width table with the given columns."""
+    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
+    print("  ".join(c.rjust(widths[c]) for c in columns))
+    for r in rows:
+        print("  ".join(_fmt(r[c]).rjust(widths[c]) for c in columns))
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def screen_seeds(make_model, X, y, seeds, context=contextlib.nullcontext):
+    """Fit ``make_model(seed)`` on X quietly for each seed inside ``context()``.
+
+    Returns mean ACC / NMI / ARI (labels read only to score), the per-seed
+    scores and the seconds per seed, as one row of a screen's table.
+    """
+    from hardclust.metrics import clustering_report
+
+    scores, start = [], time.perf_counter()
+    for seed in range(seeds):
+        model = make_model(seed)
+        with context(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X)
+        report = clustering_report(y, model.labels_)
+        scores.append({k: float(report[k]) for k in ("ACC", "NMI", "ARI")})
+    return {**{k: float(np.mean([s[k] for s in scores])) for k in ("ACC", "NMI", "ARI")},
+            "per_seed": scores, "s_per_seed": (time.perf_counter() - start) / seeds}
