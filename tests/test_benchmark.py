@@ -1,11 +1,24 @@
-"""The benchmark command (hardclust/benchmark.py), on small slices of digits."""
+"""The benchmark command (hardclust/benchmark.py), on small slices of the data."""
 
 import argparse
 import json
 
+import numpy as np
 import pytest
 
-from hardclust.benchmark import _make, _parse_param, main, run_benchmark
+from hardclust.benchmark import (
+    DATASET_INFO,
+    DATASETS,
+    SUITE_METHODS,
+    SUITES,
+    _make,
+    _parse_param,
+    _subsample,
+    format_suite_table,
+    main,
+    run_benchmark,
+    run_suite,
+)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -54,3 +67,81 @@ def test_main_rejects_a_reserved_param():
     with pytest.raises(SystemExit) as exc:
         main(["--param", "n_clusters=3"])
     assert exc.value.code == 2
+
+
+# --- The development suite (--suite), on tiny data ------------------------------
+
+def test_hardclust_method_sets_only_n_clusters_and_random_state():
+    from hardclust import OnlineHardClustering
+
+    model = _make("hardclust", 3, 5, None, {})
+    expected = {**OnlineHardClustering().get_params(), "n_clusters": 3, "random_state": 5}
+    assert model.get_params() == expected
+
+
+def test_subsample_is_a_fixed_ordered_subset():
+    X = np.arange(100)
+    (a, b), (c, _) = _subsample((X, X * 2), 10), _subsample((X, X), 10)
+    np.testing.assert_array_equal(a, c)
+    np.testing.assert_array_equal(b, 2 * a)
+    assert len(a) == 10 and np.all(np.diff(a) > 0) and a.max() > 10
+    assert _subsample((X,), 200)[0] is X and _subsample((X,), None)[0] is X
+
+
+def test_every_suite_dataset_is_registered():
+    for names in SUITES.values():
+        assert set(names) <= set(DATASETS) and set(names) <= set(DATASET_INFO)
+    kinds = {DATASET_INFO[name][0] for name in SUITES["dev"]}
+    assert kinds == {"image", "tabular", "time series", "synthetic"}
+
+
+def test_run_suite_scores_each_method_and_skips_missing_data(monkeypatch):
+    def missing():
+        raise FileNotFoundError("not here: `pip install something`")
+
+    monkeypatch.setitem(DATASETS, "absent", missing)
+    result = run_suite(["iris", "absent", "moons-10d"], seeds=[0, 1],
+                       methods=["hardclust", "kmeans"], max_epochs=1, limit=120)
+    assert list(result["datasets"]) == ["iris", "moons-10d"]
+    assert result["datasets"]["moons-10d"]["n_samples"] == 120
+    assert result["datasets"]["iris"]["kind"] == "tabular"
+    assert "pip install something" in result["skipped"]["absent"]
+    assert len(result["runs"]) == 2 * 2 * 2
+    for row in result["summary"]:
+        assert row["seeds"] == 2
+        for metric in ("ACC", "NMI", "ARI"):
+            assert row[f"{metric}_worst"] <= row[metric] + 1e-12
+    table = format_suite_table(result)
+    assert "| iris | tabular | 120 | 3 | hardclust |" in table
+    assert "skipped absent: not here" in table
+
+
+def test_main_runs_a_suite_quietly_and_writes_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(SUITES, "dev", ("wine", "blobs-aniso"))
+    out = tmp_path / "suite.json"
+    result = main(["--suite", "dev", "--seeds", "1", "--quick", "--max-epochs", "1",
+                   "--json", str(out)])
+    captured = capsys.readouterr()
+    assert captured.err == ""  # stderr is not a terminal: no progress bar
+    assert "| blobs-aniso | synthetic | 2000 | 5 | minibatch-kmeans |" in captured.out
+    saved = json.loads(out.read_text())
+    assert saved["suite"] == "dev" and saved["limit"] == 2000 and saved["seeds"] == [0]
+    assert [row["method"] for row in saved["summary"]] == list(SUITE_METHODS) * 2
+    assert saved["summary"] == result["summary"]
+    assert "torch_threads" in saved["environment"]
+
+
+def test_suite_progress_bar_can_be_shown(capsys):
+    run_suite(["iris"], seeds=[0], methods=["kmeans"], progress=True)
+    assert "iris" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--quick"], "--suite"),
+    (["--suite", "dev", "--datasets", "digits"], "not allowed"),
+    (["--suite", "dev", "--quick", "--limit", "5"], "not allowed"),
+])
+def test_main_rejects_conflicting_suite_options(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
