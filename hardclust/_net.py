@@ -9,13 +9,19 @@ the assigned cost) and the default callbacks (per-epoch cluster sizes).
 """
 
 import contextlib
+import copy
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, PrintLog, ProgressBar
+from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from torch import nn
+
+from ._progress import EpochTable, FitProgress
+
+# Start of torch's error for BatchNorm in training on one value per channel.
+_BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
 
 __all__ = ["ClusterModule", "ClusterNet"]
 
@@ -60,7 +66,20 @@ class ClusterModule(nn.Module):
         self.scale = float(scale)
 
     def forward(self, x):
-        return self.encoder(x) * self.scale
+        return self.head(self.encoder(x))
+
+    def head(self, z, output="embedding"):
+        """The encoder's raw output ``z`` as ``output``; the only place the
+        fixed ``scale`` is applied.
+
+        ``output`` is ``"embedding"`` (B, latent_dim), ``"costs"`` (B, K) or
+        ``"labels"`` (B,); labels fold the scale into the distances, with no
+        multiplication of ``z`` at all.
+        """
+        if output == "labels":
+            return self.nearest(z, z_scale=self.scale)
+        z = z * self.scale
+        return z if output == "embedding" else self.costs(z)
 
     def costs(self, z):
         """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K)."""
@@ -171,9 +190,11 @@ class ClusterStats(Callback):
 class ClusterNet(NeuralNet):
     """skorch ``NeuralNet`` whose training step is a clustering step.
 
-    ``criterion`` is one of the objectives of :mod:`hardclust.regularization`;
+    ``criterion`` is one of the objectives of :mod:`hardclust.objectives`;
     ``module`` a :class:`ClusterModule`. Everything else (callbacks,
-    history, device moves, pickling) is skorch's.
+    history, device moves, pickling) is skorch's. The estimator talks to it
+    through four methods: :meth:`train_epochs`, :meth:`snapshot` /
+    :meth:`restore` and :meth:`infer_all`.
     """
 
     @property
@@ -184,10 +205,9 @@ class ClusterNet(NeuralNet):
                 continue  # there is never a validation split
             if name == "print_log":
                 callbacks.append(("cluster_stats", ClusterStats()))
-                callback = PrintLog(keys_ignored=["cluster_sizes"])
+                callback = EpochTable(keys_ignored=["cluster_sizes"])
             callbacks.append((name, callback))
-        if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.append(("progress", FitProgress()))
         return callbacks
 
     def train_step_single(self, batch, **fit_params):
@@ -214,6 +234,78 @@ class ClusterNet(NeuralNet):
             "y_pred": labels,
             "nearest": costs.detach().argmin(dim=1),
         }
+
+    def train_epochs(self, X, epochs, seed):
+        """``epochs`` shuffled passes over the CPU tensor X.
+
+        torch's RNG is seeded with ``seed`` for the passes (and restored
+        after). Returns the number of optimisation steps taken. The module
+        is left in evaluation mode, as a fitted model rests, so that
+        inference need not switch it.
+        """
+        dataset = TensorDataset(X)
+        self.planned_epochs_ = epochs
+        with seeded(seed, torch.device(self.device)):
+            self.notify("on_train_begin", X=dataset, y=None)
+            try:
+                self.fit_loop(dataset, epochs=epochs)
+            except ValueError as exc:
+                # torch's BatchNorm on a batch of one sample: say what to change
+                if not str(exc).startswith(_BATCHNORM_ONE_SAMPLE):
+                    raise
+                raise ValueError(
+                    f"the encoder failed on a training batch of one sample ({exc}): "
+                    "BatchNorm layers need at least 2 values per channel in "
+                    "training. Pass at least 2 samples (to partial_fit, chunks "
+                    "of 2 or more) and use batch_size >= 2."
+                ) from exc
+            finally:
+                self.notify("on_train_end", X=dataset, y=None)
+        self.module_.eval()
+        # skorch records each epoch's batch count: the steps actually taken
+        return int(sum(self.history[-epochs:, "train_batch_count"]))
+
+    def snapshot(self):
+        """Everything training or :meth:`set_params` may change, for :meth:`restore`."""
+        return (
+            dict(vars(self)),
+            copy.deepcopy(self.module_.state_dict()),
+            copy.deepcopy(self.optimizer_.state_dict()),
+            len(self.history),
+            [m.training for m in self.module_.modules()],
+            self.module_.sigma,
+        )
+
+    def restore(self, snapshot):
+        """Put the net back exactly as :meth:`snapshot` saw it."""
+        attributes, module_state, optimizer_state, n_epochs, modes, sigma = snapshot
+        vars(self).clear()
+        vars(self).update(attributes)
+        self.module_.load_state_dict(module_state)
+        self.module_.sigma = sigma
+        self.optimizer_.load_state_dict(optimizer_state)
+        del self.history[n_epochs:]
+        for m, mode in zip(self.module_.modules(), modes):
+            m.training = mode
+
+    def infer_all(self, X, output, rows, group_rows):
+        """``output`` (see :meth:`ClusterModule.head`) of CPU tensor X, on the CPU.
+
+        The encoder sees ``rows`` samples at a time; the head (scale,
+        distances, argmin) runs once per ``group_rows``, where one call per
+        encoder batch would cost more than a small encoder's forward pass.
+        """
+        module = self.module_
+        device = torch.device(self.device)
+        outputs = []
+        with eval_mode(module):
+            for group in X.split(max(rows, group_rows)):
+                outputs.append(module.head(embed(module.encoder, group, rows, device), output))
+        if outputs:
+            return (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu()
+        n_clusters, latent_dim = module.centroids.shape
+        shape = {"embedding": (0, latent_dim), "costs": (0, n_clusters), "labels": (0,)}
+        return torch.empty(shape[output], dtype=torch.int64 if output == "labels" else None)
 
 
 @contextlib.contextmanager

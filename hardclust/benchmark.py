@@ -10,7 +10,7 @@ deviation over seeds). Examples::
     python -m hardclust.benchmark --methods hard --param sigma=300 --param lr=3e-4
 
 Methods: ``hard``, ``none``, ``sinkhorn``, ``entropy``, ``variance`` are
-:class:`~hardclust.OnlineHardClustering` with that ``regularization`` and
+:class:`~hardclust.OnlineHardClustering` with that ``objective`` and
 otherwise default parameters (except ``n_clusters``, the number of classes,
 and ``max_epochs`` and any ``--param NAME=VALUE`` when given);
 ``hardclust`` is the estimator with nothing but ``n_clusters`` and
@@ -139,7 +139,7 @@ QUICK_LIMIT = 2000
 
 # Set per run by the benchmark itself (or needed by it: labels_ is scored),
 # so not accepted in ``params``.
-_RESERVED = ("n_clusters", "regularization", "random_state", "compute_labels")
+_RESERVED = ("n_clusters", "objective", "regularization", "random_state", "compute_labels")
 
 
 def _make(method, n_clusters, seed, max_epochs, params):
@@ -149,7 +149,7 @@ def _make(method, n_clusters, seed, max_epochs, params):
         return MiniBatchKMeans(n_clusters, n_init=10, random_state=seed)
     params = {**params, "n_clusters": n_clusters, "random_state": seed}
     if method != "hardclust":
-        params["regularization"] = method
+        params["objective"] = method
     if max_epochs is not None:
         params["max_epochs"] = max_epochs
     return OnlineHardClustering(**params)
@@ -222,7 +222,7 @@ def run_benchmark(datasets, methods, seeds, max_epochs=None, limit=None, log=Non
     params : dict, default=None
         Further parameters of the hardclust models (for example
         ``{"sigma": 300}``); everything but ``n_clusters``,
-        ``regularization`` and ``random_state``.
+        ``objective`` and ``random_state``.
 
     Returns
     -------

@@ -59,7 +59,7 @@ def partial_fit_blocks(model, X, *, passes=1, shuffle=True, random_state=None):
     --------
     >>> import dask.array as da
     >>> from hardclust import OnlineHardClustering
-    >>> from hardclust.scaling import partial_fit_blocks
+    >>> from hardclust.dask import partial_fit_blocks
     >>> X = da.random.RandomState(0).normal(size=(1000, 4), chunks=(250, 4))
     >>> model = partial_fit_blocks(OnlineHardClustering(n_clusters=2, random_state=0),
     ...                            X, passes=2, random_state=0)

@@ -13,7 +13,7 @@ from torch import nn
 
 from .assignment import combination_assign
 
-__all__ = ["REGULARIZATIONS", "make_objective"]
+__all__ = ["OBJECTIVES", "make_objective"]
 
 
 def _assigned_cost(costs, labels):
@@ -114,21 +114,21 @@ class VarianceObjective(nn.Module):
         return _assigned_cost(costs, labels) + self.strength * penalty, labels
 
 
-REGULARIZATIONS = ("hard", "none", "sinkhorn", "entropy", "variance")
+OBJECTIVES = ("hard", "none", "sinkhorn", "entropy", "variance")
 
 
-def make_objective(regularization, log_prior, strength):
-    """The objective module for ``regularization`` (one of REGULARIZATIONS)."""
-    if regularization == "hard":
+def make_objective(objective, log_prior, strength):
+    """The objective module named ``objective`` (one of OBJECTIVES)."""
+    if objective == "hard":
         return HardObjective()
-    if regularization == "none":
+    if objective == "none":
         return NoneObjective()
-    if regularization == "sinkhorn":
+    if objective == "sinkhorn":
         return SinkhornObjective(log_prior)
-    if regularization == "entropy":
+    if objective == "entropy":
         return EntropyObjective(strength)
-    if regularization == "variance":
+    if objective == "variance":
         return VarianceObjective(strength)
     raise ValueError(
-        f"regularization must be one of {REGULARIZATIONS}, got {regularization!r}."
+        f"objective must be one of {OBJECTIVES}, got {objective!r}."
     )

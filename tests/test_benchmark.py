@@ -40,7 +40,7 @@ def test_parse_param_rejects_malformed(text):
 
 def test_params_reach_the_model_but_not_the_per_run_ones():
     model = _make("entropy", 4, 7, None, {"sigma": 300.0})
-    assert (model.sigma, model.n_clusters, model.regularization, model.random_state) == \
+    assert (model.sigma, model.n_clusters, model.objective, model.random_state) == \
         (300.0, 4, "entropy", 7)
     with pytest.raises(ValueError, match="random_state"):
         run_benchmark(["digits"], ["hard"], [0], params={"random_state": 1})

@@ -6,7 +6,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 
 from hardclust import OnlineHardClustering
-from hardclust.scaling import partial_fit_blocks
+from hardclust.dask import partial_fit_blocks
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("dask.distributed")

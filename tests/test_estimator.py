@@ -115,7 +115,7 @@ def test_sigma_auto_scales_with_latent_dim(blobs):
     X, _ = blobs
     assert _model(latent_dim=8, max_epochs=1).fit(X).sigma_ == 12.5  # 25/16 per dimension
     assert _model(latent_dim=8, sigma=3.0, max_epochs=1).fit(X).sigma_ == 3.0
-    assert OnlineHardClustering()._resolve_sigma() == 200.0  # the default latent_dim's
+    assert _model(max_epochs=1).fit(X).sigma_ == 200.0  # the default latent_dim's
 
 
 def test_predict_is_nearest_centroid_under_prior(blobs):
@@ -237,7 +237,7 @@ def test_score_prefers_separated_clusters_and_punishes_collapse(blobs):
     X, _ = blobs
     good = _model().fit(X)
     assert good.score(X) > 0.5
-    collapsed = _model(n_clusters=4, regularization="none", sigma=1e-3, max_epochs=2)
+    collapsed = _model(n_clusters=4, objective="none", sigma=1e-3, max_epochs=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusterCollapseWarning)
         collapsed.fit(X)
@@ -252,9 +252,10 @@ def test_clone_gives_unfitted_copy_with_same_params(blobs):
     assert copy.get_params() == model.get_params()
     assert not hasattr(copy, "labels_")
     assert set(model.get_params()) == {
-        "n_clusters", "encoder", "latent_dim", "sigma", "prior", "regularization",
+        "n_clusters", "encoder", "latent_dim", "sigma", "prior", "objective",
         "reg_strength", "init", "n_init", "input_shape", "batch_size", "max_epochs", "lr",
-        "device", "callbacks", "compute_labels", "verbose", "random_state",
+        "optimizer", "device", "callbacks", "compute_labels", "verbose", "random_state",
+        "regularization",
     }
 
 
@@ -284,13 +285,6 @@ def test_verbose_zero_prints_nothing(blobs, capsys):
     assert captured.out == "" and captured.err == ""
 
 
-def test_verbose_one_reports_epochs(blobs, capsys):
-    X, _ = blobs
-    _model(max_epochs=2, verbose=1).fit(X)
-    out = capsys.readouterr()
-    assert "train_loss" in out.out and "n_empty" in out.out
-
-
 def test_skorch_callbacks_are_called(blobs):
     from skorch.callbacks import Callback
 
@@ -311,7 +305,7 @@ def test_skorch_callbacks_are_called(blobs):
 
 def test_collapse_warns_with_a_fix(blobs):
     X, _ = blobs
-    model = _model(n_clusters=4, regularization="none", init="random", sigma=1e-4,
+    model = _model(n_clusters=4, objective="none", init="random", sigma=1e-4,
                    max_epochs=3)
     with pytest.warns(ClusterCollapseWarning, match="sigma"):
         model.fit(X)
@@ -381,7 +375,7 @@ def test_n_init_keeps_the_run_with_the_best_score(blobs):
     seen = []
 
     class Recording(OnlineHardClustering):
-        def _silhouette(self, X, return_n_used=False):
+        def _own_silhouette(self, X):
             seen.append(self._net)
             return next(scores)  # (score, clusters used)
 
@@ -414,3 +408,11 @@ def test_inference_ignores_dropout_even_if_a_submodule_was_left_training(blobs):
     model.encoder_[1].train()  # a user pokes one submodule
     np.testing.assert_array_equal(model.transform(X), model.transform(X))
     assert model.encoder_[1].training  # and gets it back as it was
+
+
+def test_regularization_is_a_deprecated_name_for_objective(blobs):
+    X, _ = blobs
+    with pytest.warns(FutureWarning, match="renamed 'objective'"):
+        old = _model(regularization="sinkhorn", max_epochs=1).fit(X)
+    new = _model(objective="sinkhorn", max_epochs=1).fit(X)
+    np.testing.assert_array_equal(old.cluster_centers_, new.cluster_centers_)

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 from hardclust import OnlineHardClustering
+from sklearn.base import clone
 
 
 def _fitted(X, **params):
@@ -111,14 +113,21 @@ def test_fewer_samples_than_clusters(X):
         ({"batch_size": 0}, "batch_size"),
         ({"max_epochs": 0}, "max_epochs"),
         ({"lr": 0.0}, "lr"),
+        ({"objective": "soft"}, "objective"),
         ({"regularization": "soft"}, "regularization"),
+        ({"optimizer": "adam"}, "optimizer"),
+        ({"init": np.zeros((2, 5))}, "init"),
+        ({"init": "kmeans++"}, "init"),
         ({"encoder": "resnet"}, "encoder"),
         ({"encoder": 3}, "encoder"),
         ({"device": "tpu"}, "device"),
         ({"device": 3}, "device"),
-        ({"prior": [0.5, 0.5]}, "prior must have one entry per cluster"),
+        ({"device": "tpu9"}, "device"),
+        ({"prior": [0.5, 0.5]}, "prior.*one entry per cluster"),
         ({"prior": [0.5, 0.5, -1.0]}, "positive"),
-        ({"input_shape": (2, 3)}, "input_shape"),
+        ({"input_shape": (0, 4)}, "input_shape"),
+        ({"input_shape": [2.0, 2]}, "input_shape"),
+        ({"callbacks": [object()]}, "callbacks"),
         ({"callbacks": "progress"}, "callbacks"),
         ({"random_state": "seed"}, "random_state"),
     ],
@@ -127,8 +136,11 @@ def test_invalid_parameters_raise_and_leave_model_unchanged(X, params, match):
     model = _fitted(X)
     before = _state(model)
     model.set_params(**params)
-    with pytest.raises((ValueError, TypeError), match=match):
+    # scikit-learn's error for parameters (a ValueError and TypeError), before any work
+    with pytest.raises(InvalidParameterError, match=match):
         model.fit(X)
+    with pytest.raises(InvalidParameterError, match=match):
+        model.partial_fit(X)
     model.set_params(**{k: OnlineHardClustering().get_params()[k] for k in params})
     _assert_same_state(before, _state(model))
 
@@ -228,7 +240,7 @@ def test_values_beyond_float32_and_torch_tensors(X):
 
 
 def test_callbacks_must_be_skorch_callbacks(X):
-    with pytest.raises(TypeError, match="callbacks must be skorch callbacks"):
+    with pytest.raises(TypeError, match="callbacks.*must be a list of skorch callbacks"):
         OnlineHardClustering(n_clusters=3, callbacks=[object()]).fit(X)
 
 
@@ -237,3 +249,34 @@ def test_score_on_lopsided_clusters_is_minus_one_not_an_error():
     X = np.vstack([rng.normal(0, 1, (2999, 2)), [[50.0, 50.0]]]).astype(np.float32)
     model = OnlineHardClustering(n_clusters=2, max_epochs=1, random_state=0).fit(X)
     assert -1.0 <= model.score(X) <= 1.0
+
+
+def test_init_and_set_params_never_validate():
+    # scikit-learn's check_do_not_raise_errors_in_init_or_set_params, minus
+    # the **optimizer_params catch-all (listed in test_sklearn_conformance)
+    import inspect
+
+    names = [name for name, p in inspect.signature(OnlineHardClustering).parameters.items()
+             if p.kind != p.VAR_KEYWORD]
+    for value in [-1, 3.0, "helloworld", np.array([1.0, 4.0]), [1], {}, []]:
+        params = {name: value for name in names}
+        model = OnlineHardClustering(**params, optimizer__weight_decay=value)
+        model.set_params(**params, optimizer__momentum=value)
+        assert model.get_params()["optimizer__momentum"] is value
+
+
+def test_optimizer_options_are_parameters(X):
+    model = OnlineHardClustering(n_clusters=3, max_epochs=1, random_state=0,
+                                 optimizer=torch.optim.AdamW, optimizer__weight_decay=0.5)
+    assert model.get_params()["optimizer__weight_decay"] == 0.5
+    assert clone(model).get_params()["optimizer__weight_decay"] == 0.5
+    model.fit(X)
+    group = model._net.optimizer_.param_groups[0]
+    assert isinstance(model._net.optimizer_, torch.optim.AdamW)
+    assert group["weight_decay"] == 0.5 and group["lr"] == model.lr_ == 1e-3
+    with pytest.raises(TypeError, match="optimizer__<name>"):
+        OnlineHardClustering(weight_decay=0.5)
+    bad = OnlineHardClustering(n_clusters=3, optimizer__no_such_option=1)
+    with pytest.raises(TypeError, match="no_such_option.*optimizer__<name>"):
+        bad.fit(X)
+    assert not hasattr(bad, "_net")  # nothing half-built is left behind

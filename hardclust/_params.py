@@ -1,0 +1,127 @@
+"""Parameter constraints that scikit-learn's vocabulary lacks.
+
+Each is a constraint for ``_parameter_constraints``, so a bad value
+raises scikit-learn's ``InvalidParameterError`` (a ``ValueError`` and
+``TypeError``) before any work, with a message that says what is accepted.
+Checks across parameters (a prior or an ``init`` array sized for
+``n_clusters``) are in :func:`check_cross_params`.
+"""
+
+import inspect
+from numbers import Integral
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from sklearn.utils._param_validation import InvalidParameterError, Options
+
+
+class _Constraint(Options):
+    """A constraint given by ``is_satisfied_by`` and ``__str__``.
+
+    Built on ``Options`` because scikit-learn's validation accepts only its
+    own constraint classes; the option set is unused.
+    """
+
+    def __init__(self):
+        super().__init__(object, set())
+
+
+class Device(_Constraint):
+    """``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` (N visible) or a ``torch.device``."""
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, str) and val == "auto":
+            return True
+        if not isinstance(val, (str, torch.device)):
+            return False
+        try:
+            device = torch.device(val)
+        except (RuntimeError, TypeError):
+            return False
+        if device.type == "cpu":
+            return True
+        if device.type != "cuda" or not torch.cuda.is_available():
+            return False
+        return device.index is None or device.index < torch.cuda.device_count()
+
+    def __str__(self):
+        cuda = (f"'cuda' or 'cuda:N' with N < {torch.cuda.device_count()}"
+                if torch.cuda.is_available() else "not 'cuda' (CUDA is not available here)")
+        return f"'auto', 'cpu', {cuda}, or a torch.device of those"
+
+
+class Shape(_Constraint):
+    """A tuple or list of positive ints (the shape of one sample)."""
+
+    def is_satisfied_by(self, val):
+        return (isinstance(val, (tuple, list)) and len(val) > 0
+                and all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0
+                        for s in val))
+
+    def __str__(self):
+        return "a tuple of positive ints, e.g. (1, 28, 28)"
+
+
+def _is_callback(item):
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        item = item[1]
+    return isinstance(item, Callback) or (inspect.isclass(item) and issubclass(item, Callback))
+
+
+class Callbacks(_Constraint):
+    """A list of skorch callbacks: instances, subclasses or ``(name, callback)``."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, list) and all(_is_callback(item) for item in val)
+
+    def __str__(self):
+        return ("a list of skorch callbacks (instances or subclasses of "
+                "skorch.callbacks.Callback, or (name, callback) tuples)")
+
+
+class Prior(_Constraint):
+    """A 1-D array-like of positive, finite numbers."""
+
+    def is_satisfied_by(self, val):
+        try:
+            prior = np.asarray(val, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return prior.ndim == 1 and bool(np.all(np.isfinite(prior)) and np.all(prior > 0))
+
+    def __str__(self):
+        return "a 1-D array-like of positive, finite numbers (one per cluster)"
+
+
+class Centers(_Constraint):
+    """A 2-D array of finite numbers (initial centroids)."""
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, str) or callable(val):
+            return False
+        try:
+            centers = np.asarray(val, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return centers.ndim == 2 and bool(np.all(np.isfinite(centers)))
+
+    def __str__(self):
+        return "an array of shape (n_clusters, latent_dim) of finite numbers"
+
+
+def check_cross_params(estimator):
+    """Raise ``InvalidParameterError`` for parameters that disagree with each other."""
+    name = type(estimator).__name__
+    k, d = estimator.n_clusters, estimator.latent_dim
+    if estimator.prior is not None and np.shape(estimator.prior) != (k,):
+        raise InvalidParameterError(
+            f"The 'prior' parameter of {name} must have one entry per cluster, "
+            f"shape ({k},); got shape {np.shape(estimator.prior)}."
+        )
+    init = estimator.init
+    if not isinstance(init, str) and not callable(init) and np.shape(init) != (k, d):
+        raise InvalidParameterError(
+            f"The 'init' parameter of {name}, given as centroids, must have shape "
+            f"(n_clusters, latent_dim) = ({k}, {d}); got shape {np.shape(init)}."
+        )

@@ -1,0 +1,134 @@
+"""Weights-only persistence: the file format of ``save`` / ``load``.
+
+The file holds tensors, numbers and strings only, read back with
+``torch.load(weights_only=True)``, so a file from an untrusted source
+cannot run code. Pickling (``pickle``/``joblib``) goes through
+``OnlineHardClustering.__getstate__``/``__setstate__`` as usual.
+"""
+
+import pickle
+import warnings
+from numbers import Integral
+
+import numpy as np
+import torch
+
+from . import __version__
+from .exceptions import HardclustVersionWarning
+
+# Marks files written by OnlineHardClustering.save.
+_SAVE_FORMAT = "hardclust-weights-1"
+
+
+def warn_if_other_release(saved_version, what):
+    """Warn when a model saved by another major.minor release is loaded."""
+    if saved_version.split(".")[:2] != __version__.split(".")[:2]:
+        warnings.warn(
+            f"{what} was saved with hardclust {saved_version} and is loaded with "
+            f"{__version__}; it may behave differently. Refit it, or load it "
+            f"with hardclust=={saved_version}.",
+            HardclustVersionWarning,
+            stacklevel=4,
+        )
+
+
+def _plain(value):
+    """A parameter value as data torch's weights-only loader accepts."""
+    if isinstance(value, np.generic):
+        return value.item()  # numpy scalars, from np.arange grids say
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def save_model(model, path):
+    """Write the fitted ``model``'s parameters and weights to ``path``."""
+    params = model.get_params()
+    encoder = params.pop("encoder")
+    for key in ("callbacks", "device", "optimizer"):
+        params.pop(key)  # code or machine-specific, not data
+    if not isinstance(params["random_state"], (Integral, type(None))):
+        params["random_state"] = None  # a RandomState object is not data
+    if callable(params["init"]):
+        params["init"] = "k-means"  # a fitted model's start is history
+    for key in ("prior", "input_shape", "init"):
+        if params[key] is not None and not isinstance(params[key], str):
+            params[key] = np.asarray(params[key]).tolist()
+    params = {k: _plain(v) for k, v in params.items()}
+    names = getattr(model, "feature_names_in_", None)
+    module = model._net.module_
+    torch.save(
+        {
+            "format": _SAVE_FORMAT,
+            "version": __version__,
+            "params": params,
+            "optimizer": f"{model.optimizer.__module__}.{model.optimizer.__qualname__}",
+            "encoder_name": encoder if isinstance(encoder, str) else None,
+            "encoder_class": type(model.encoder_).__name__,
+            "sample_shape": list(model._sample_shape),
+            "input_layout": list(model._input_layout),
+            "n_features_in": int(model.n_features_in_),
+            "feature_names_in": None if names is None else [str(n) for n in names],
+            "scale": float(module.scale),
+            "sigma": float(module.sigma),
+            "lr": float(model.lr_),
+            "max_epochs": int(model.max_epochs_),
+            "n_iter": int(model.n_iter_),
+            "n_steps": int(model.n_steps_),
+            "module": {k: v.detach().cpu() for k, v in module.state_dict().items()},
+        },
+        path,
+    )
+
+
+def _optimizer_class(qualified):
+    """The optimizer class a file names, if it is one of ``torch.optim``'s."""
+    module, _, name = qualified.rpartition(".")
+    candidate = getattr(torch.optim, name, None)
+    if module.startswith("torch.optim") and isinstance(candidate, type):
+        return candidate
+    return torch.optim.Adam
+
+
+def load_model(cls, path, encoder, device):
+    """The model :func:`save_model` wrote to ``path`` (see ``OnlineHardClustering.load``)."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(
+            f"{path} holds more than weights (or is not a hardclust file): "
+            "it was refused, since only OnlineHardClustering.save files "
+            "are safe to load. Load trusted pickles with pickle/joblib."
+        ) from exc
+    if not isinstance(saved, dict) or saved.get("format") != _SAVE_FORMAT:
+        raise ValueError(f"{path} is not a file written by OnlineHardClustering.save.")
+    warn_if_other_release(saved["version"], what=str(path))
+    # files of 0.2.0 said only whether the encoder was "auto"
+    name = saved.get("encoder_name", "auto" if saved.get("encoder_auto") else None)
+    if encoder is None and name is None:
+        raise ValueError(
+            f"{path} was saved with a custom encoder "
+            f"({saved.get('encoder_class', saved.get('encoder_name'))}); pass its "
+            "architecture: OnlineHardClustering.load(path, encoder=...)."
+        )
+    params = dict(saved["params"])
+    params.pop("regularization", None)  # 0.2.0's name for objective
+    if saved["params"].get("regularization") not in (None, "deprecated"):
+        params["objective"] = saved["params"]["regularization"]
+    for key in ("input_shape",):
+        if params.get(key) is not None:
+            params[key] = tuple(params[key])
+    if isinstance(params.get("init"), list):
+        params["init"] = np.asarray(params["init"])
+    model = cls(**params, encoder=name if encoder is None else encoder, device=device,
+                optimizer=_optimizer_class(saved.get("optimizer", "torch.optim.Adam")))
+    model._sample_shape = tuple(saved["sample_shape"])
+    model._input_layout = tuple(saved["input_layout"])
+    model.n_features_in_ = saved["n_features_in"]
+    if saved["feature_names_in"] is not None:
+        model.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+    try:
+        model._restore(saved)
+    except RuntimeError as exc:  # load_state_dict: missing/unexpected keys, shapes
+        raise ValueError(f"the encoder does not match the weights in {path}: {exc}") from exc
+    return model

@@ -1,0 +1,92 @@
+"""What ``verbose`` shows: skorch callbacks, quiet at ``verbose=0``.
+
+- ``verbose=1``: :class:`FitProgress`, one progress bar over a whole
+  ``fit`` (or ``partial_fit`` call) when the output is a terminal, and a
+  summary line about ten times per call (every epoch when there are few),
+  plain text either way.
+- ``verbose=2``: :class:`EpochTable`, skorch's per-epoch table, without
+  colour codes when the output is not a terminal.
+"""
+
+import re
+import sys
+import time
+
+from skorch.callbacks import Callback, PrintLog
+from tqdm.auto import tqdm
+
+# Summary lines per call at verbose=1 (plus the last epoch's).
+_SUMMARY_LINES = 10
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _is_terminal(stream):
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class FitProgress(Callback):
+    """One progress bar per training call and a summary line every few epochs.
+
+    Active when the net's ``verbose == 1``. The bar (tqdm, cleared when
+    done) is drawn only on a terminal; the summary lines give the epoch,
+    the mean training loss, the clusters that were nobody's nearest
+    centroid, and the time so far.
+    """
+
+    def on_train_begin(self, net, X=None, **kwargs):
+        self.active_ = net.verbose == 1
+        if not self.active_:
+            return
+        self.stream_ = sys.stdout
+        self.epochs_ = getattr(net, "planned_epochs_", 1)
+        self.every_ = max(1, -(-self.epochs_ // _SUMMARY_LINES))
+        self.done_ = 0
+        self.start_ = time.perf_counter()
+        self.bar_ = None
+        if _is_terminal(self.stream_):
+            batches = -(-len(X) // net.batch_size) if X is not None else None
+            self.bar_ = tqdm(total=None if batches is None else batches * self.epochs_,
+                             file=self.stream_, leave=False, unit="batch")
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if self.active_ and training and self.bar_ is not None:
+            self.bar_.update(1)
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.active_:
+            return
+        self.done_ += 1
+        if self.done_ % self.every_ and self.done_ != self.epochs_:
+            return
+        row = net.history[-1]
+        line = (f"epoch {row['epoch']:>4d} ({self.done_}/{self.epochs_})  "
+                f"loss {row['train_loss']:.4f}  empty clusters {row.get('n_empty', 0)}  "
+                f"{time.perf_counter() - self.start_:.1f}s")
+        if self.bar_ is not None:
+            self.bar_.write(line, file=self.stream_)
+        else:
+            print(line, file=self.stream_, flush=True)
+
+    def on_train_end(self, net, **kwargs):
+        if getattr(self, "active_", False) and self.bar_ is not None:
+            self.bar_.close()
+            self.bar_ = None
+
+
+class EpochTable(PrintLog):
+    """skorch's per-epoch table, shown at ``verbose >= 2`` only.
+
+    Colour codes are dropped when standard output is not a terminal, so
+    logs and notebooks saved to files stay readable.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.verbose >= 2:
+            super().on_epoch_end(net, **kwargs)
+
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and not _is_terminal(sys.stdout):
+            return _ANSI.sub("", text)
+        return text

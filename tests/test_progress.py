@@ -1,0 +1,50 @@
+"""What ``verbose`` prints: nothing at 0, a few plain lines at 1, a table at 2."""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_wine
+from sklearn.preprocessing import StandardScaler
+
+from hardclust import OnlineHardClustering
+
+ANSI = re.compile(r"\x1b\[")
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return StandardScaler().fit_transform(load_wine().data).astype(np.float32)
+
+
+def test_verbose_one_prints_about_ten_plain_lines_for_many_epochs(wine, capsys):
+    # 500 epochs printed 502 table lines with colour codes before 0.3.0
+    OnlineHardClustering(3, max_epochs=500, verbose=1, random_state=0).fit(wine)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert 10 <= len(lines) <= 11
+    assert not ANSI.search(out) and "\r" not in out  # captured output is no terminal
+    assert lines[0].startswith("epoch   50 (50/500)") and lines[-1].startswith("epoch  500")
+    assert "loss" in lines[-1] and "empty clusters 0" in lines[-1]
+
+
+def test_verbose_one_prints_every_epoch_when_there_are_few(wine, capsys):
+    OnlineHardClustering(3, max_epochs=3, verbose=1, random_state=0).fit(wine)
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["1", "2", "3"]
+
+
+def test_verbose_two_prints_the_epoch_table_without_colour(wine, capsys):
+    OnlineHardClustering(3, max_epochs=4, verbose=2, random_state=0).fit(wine)
+    out = capsys.readouterr().out
+    header, rule, *rows = out.splitlines()
+    assert "train_loss" in header and "n_empty" in header and len(rows) == 4
+    assert not ANSI.search(out)
+
+
+def test_verbose_between_partial_fit_calls_takes_effect(wine, capsys):
+    model = OnlineHardClustering(3, random_state=0).partial_fit(wine)
+    assert capsys.readouterr().out == ""
+    model.set_params(verbose=1).partial_fit(wine)
+    assert capsys.readouterr().out.startswith("epoch    2 (1/1)")
+    model.set_params(verbose=0).partial_fit(wine)
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,119 @@
+"""partial_fit reads the parameters at every call, and refuses to change
+the ones a started model is built on; through the public API only."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+from skorch.callbacks import Callback
+
+from hardclust import OnlineHardClustering, SmallFirstChunkWarning
+
+
+@pytest.fixture(scope="module")
+def X():
+    X, _ = make_blobs(400, n_features=6, centers=4, random_state=0)
+    return X.astype(np.float32)
+
+
+def _started(X, **params):
+    return OnlineHardClustering(4, max_epochs=2, random_state=0, **params).partial_fit(X)
+
+
+def _moved(model, X):
+    before = model.cluster_centers_
+    model.partial_fit(X)
+    return np.abs(model.cluster_centers_ - before).max()
+
+
+def test_learning_rate_set_between_calls_takes_effect(X):
+    model = _started(X)
+    assert model.lr_ == 1e-3 and _moved(model, X) > 1e-3  # Adam moves ~lr per step
+    model.set_params(lr=1e-7)
+    assert _moved(model, X) < 1e-5 and model.lr_ == 1e-7
+    model.set_params(lr=1e-3)
+    assert _moved(model, X) > 1e-3
+
+
+def test_optimizer_and_its_options_set_between_calls_take_effect(X):
+    model = _started(X)
+    model.set_params(optimizer=torch.optim.SGD, optimizer__momentum=0.0, lr=1e-9)
+    assert _moved(model, X) < 1e-6  # plain SGD at a tiny rate barely moves
+    model.set_params(optimizer=torch.optim.AdamW, optimizer__weight_decay=0.0, lr=1e-3)
+    norm = np.linalg.norm(model.partial_fit(X).cluster_centers_)
+    # decoupled weight decay shrinks every weight by lr * weight_decay a step
+    model.set_params(optimizer__weight_decay=100.0).partial_fit(X)
+    assert np.linalg.norm(model.cluster_centers_) < 0.9 * norm
+
+
+def test_batch_size_set_between_calls_takes_effect(X):
+    model = _started(X)
+    assert model.n_steps_ == 2  # 400 rows in batches of 256
+    model.set_params(batch_size=100).partial_fit(X)
+    assert model.n_steps_ == 2 + 4
+
+
+def test_callbacks_set_between_calls_run(X):
+    class Count(Callback):
+        def initialize(self):
+            self.batches = 0
+            return self
+
+        def on_batch_end(self, net, **kwargs):
+            self.batches += 1
+
+    model = _started(X)
+    seen = []
+
+    class Spy(Count):
+        def on_train_end(self, net, **kwargs):
+            seen.append(self.batches)
+
+    model.set_params(callbacks=[Spy()]).partial_fit(X)
+    model.partial_fit(X)  # the same callbacks keep their state
+    assert seen == [2, 4]
+    model.set_params(callbacks=None).partial_fit(X)
+    assert seen == [2, 4]
+
+
+def test_sigma_set_between_calls_takes_effect(X):
+    model = _started(X)
+    model.set_params(sigma=1e6).partial_fit(X)
+    assert model.sigma_ == 1e6
+    # costs are distances over sigma: a huge sigma makes every cluster equally likely
+    np.testing.assert_allclose(model.predict_proba(X[:5]), 0.25, atol=1e-3)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("n_clusters", 5), ("latent_dim", 16), ("encoder", "mlp"), ("input_shape", (2, 3)),
+    ("init", "random"), ("device", "cpu"),
+])
+def test_frozen_parameter_changed_is_refused_by_name_and_model_kept(X, name, value):
+    model = _started(X)
+    before = (model.cluster_centers_, model.transform(X), model.n_steps_, model.n_iter_,
+              len(model.history_), model.labels_.copy())
+    fitted = model.get_params()[name]
+    model.set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"{name} was {fitted!r}.*call fit"):
+        model.partial_fit(X)
+    after = (model.cluster_centers_, model.transform(X), model.n_steps_, model.n_iter_,
+             len(model.history_), model.labels_)
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+    model.set_params(**{name: fitted}).partial_fit(X)  # set back: it goes on
+    assert model.n_iter_ == 2
+    model.set_params(**{name: value}).fit(X)  # fit starts over with the new value
+    assert model.n_iter_ == 2 and model.get_params()[name] is value
+
+
+def test_small_first_chunk_warns_with_the_number_to_pass(X):
+    with pytest.warns(SmallFirstChunkWarning, match="has 50 rows.*at least 100 rows"):
+        OnlineHardClustering(4, random_state=0).partial_fit(X[:50])
+    with pytest.warns(SmallFirstChunkWarning, match="at least 2048 rows"):
+        OnlineHardClustering(100, random_state=0).partial_fit(X[:200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallFirstChunkWarning)
+        model = OnlineHardClustering(4, random_state=0).partial_fit(X[:100])
+        model.partial_fit(X[:10])  # later chunks may be of any size
