@@ -266,3 +266,40 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng):
     else:
         centers = balanced_kmeans(z, n_clusters, log_prior.double().numpy(), rng)
     return scale_start(centers, z)
+
+
+def reseed_starved(z, costs, ratio, rng):
+    """Centroids for clusters that are almost nobody's nearest, moved to the data.
+
+    What ``MiniBatchKMeans``'s ``reassignment_ratio`` does, in the latent
+    space: a cluster that is the nearest of fewer than ``ratio * n / K`` of
+    the ``n`` points gets a new centroid at one of the points, drawn with
+    probability proportional to its cost to its own nearest centroid (the
+    k-means++ weighting: far points are the likeliest to be another
+    cluster's); distinct points for distinct clusters.
+
+    Parameters
+    ----------
+    z : Tensor of shape (n_samples, latent_dim)
+        Embeddings (with the model's scale).
+    costs : Tensor of shape (n_samples, n_clusters)
+        ``D`` of those embeddings.
+    ratio : float
+        Fraction of a fair share (``n / K``) below which a cluster is starved.
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    starved : ndarray of int
+        Indices of the reseeded clusters (possibly empty).
+    centers : Tensor of shape (len(starved), latent_dim)
+        Their new centroids.
+    """
+    n_samples, n_clusters = costs.shape
+    counts = np.bincount(costs.argmin(dim=1).numpy(), minlength=n_clusters)
+    starved = np.flatnonzero(counts < ratio * n_samples / n_clusters)
+    if len(starved) == 0 or len(starved) >= n_samples:
+        return starved[:0], z[:0]
+    weights = (costs.min(dim=1).values - costs.min()).double().clamp_min(0).numpy() + 1e-12
+    rows = rng.choice(n_samples, len(starved), replace=False, p=weights / weights.sum())
+    return starved, z[np.sort(rows)]

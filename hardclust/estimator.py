@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
-from ._initialization import log_prior, start
+from ._initialization import balanced_kmeans, log_prior, reseed_starved, start
 from ._net import ClusterModule, ClusterNet, ShuffledBatches, draw_seed, eval_mode, \
     resolve_device, seeded
 from ._params import Callbacks, Centers, Device, Prior, Shape, check_cross_params
@@ -63,6 +63,8 @@ _SCORE_SAMPLE = 2000
 # 1.0 on every seed (experiments/first_chunk). Capped at the start's sample.
 _FIRST_CHUNK_PER_CLUSTER = 25
 _FIRST_CHUNK_MAX = 2048
+# Rows of a partial_fit chunk on which starved clusters are looked for.
+_REASSIGN_ROWS = 4096
 # Set when the model starts; partial_fit refuses to change them afterwards.
 _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device")
 _OPTIMIZER_PREFIX = "optimizer__"
@@ -166,6 +168,26 @@ class OnlineHardClustering(
     input_shape : tuple of int, default=None
         Shape of one sample when ``X`` is given flat (e.g. ``(1, 28, 28)``),
         so a pipeline can feed an image encoder. ``None`` uses ``X.shape[1:]``.
+    reassignment_ratio : float, default=0.01
+        After each ``partial_fit`` pass, a cluster that is the nearest of
+        fewer than ``reassignment_ratio * n / n_clusters`` of the chunk's
+        ``n`` points gets a new centroid at one of the chunk's points
+        (drawn with probability proportional to its distance to its own
+        centroid), as in :class:`~sklearn.cluster.MiniBatchKMeans`: clusters
+        left behind by a drifting stream move to where data now is. 0
+        disables it; ``fit`` never reassigns.
+
+        .. versionadded:: 0.3.0
+    drift_threshold : float or None, default=None
+        When the mean ``min_k ||z_i - mu_k||^2 / sigma`` of a new ``partial_fit`` chunk
+        exceeds ``drift_threshold`` times that of the chunks before it (a
+        running mean), the stream has moved: the centroids are placed anew
+        by k-means on the chunk's embeddings (the encoder keeps its
+        weights) before training on it. ``None`` never does; 4 follows
+        moving blobs within a chunk. Keep it off for streams that are not
+        shuffled (chunks sorted by class would look like drift).
+
+        .. versionadded:: 0.3.0
     batch_size : int, default=256
         Mini-batch size for training, and the smallest inference chunk.
     max_epochs : int or "auto", default="auto"
@@ -227,6 +249,9 @@ class OnlineHardClustering(
         ``partial_fit``).
     n_steps_ : int
         Optimisation steps (mini-batches) made so far.
+    n_reassigned_, n_drift_resets_ : int
+        Centroids moved by ``reassignment_ratio``, and re-placements by
+        ``drift_threshold``, so far (``partial_fit`` only).
     n_features_in_ : int
         Number of features seen during ``fit`` (``X.shape[1]``).
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -271,6 +296,8 @@ class OnlineHardClustering(
         "init": [StrOptions({"k-means", "random"}), callable, Centers()],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "input_shape": [Shape(), None],
+        "reassignment_ratio": [Interval(Real, 0, 1, closed="both")],
+        "drift_threshold": [Interval(Real, 1, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
@@ -296,6 +323,8 @@ class OnlineHardClustering(
         init="k-means",
         n_init=1,
         input_shape=None,
+        reassignment_ratio=0.01,
+        drift_threshold=None,
         batch_size=256,
         max_epochs="auto",
         lr="auto",
@@ -318,6 +347,8 @@ class OnlineHardClustering(
         self.init = init
         self.n_init = n_init
         self.input_shape = input_shape
+        self.reassignment_ratio = reassignment_ratio
+        self.drift_threshold = drift_threshold
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.lr = lr
@@ -475,6 +506,8 @@ class OnlineHardClustering(
         self._frozen = {name: getattr(self, name) for name in _FROZEN}
         self.n_iter_ = 0
         self.n_steps_ = 0
+        self.n_reassigned_ = 0
+        self.n_drift_resets_ = 0
         self._hardclust_version = __version__
 
     def _check_encoder_output(self, encoder, X):
@@ -563,6 +596,45 @@ class OnlineHardClustering(
         """``epochs`` shuffled passes over the tensor X."""
         self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng))
         self.n_iter_ += epochs
+
+    def _chunk_costs(self, X):
+        """Embeddings and costs of an evenly strided sample of the chunk X."""
+        z = self._infer(X[::-(-len(X) // _REASSIGN_ROWS)], "embedding")
+        with torch.no_grad():
+            return z, self._net.module_.costs(z.to(self.device_)).cpu()
+
+    def _follow_drift(self, X, first_call):
+        """Re-place the centroids when a chunk costs far more than the stream so far."""
+        if self.drift_threshold is None or len(X) < 5 * self.n_clusters:
+            return
+        z, costs = self._chunk_costs(X)
+        # the distance part of D: the prior's constant would hide a change
+        distances = costs + self._log_prior
+        level = float(distances.min(dim=1).values.mean())
+        previous = None if first_call else getattr(self, "_cost_level", None)
+        if previous is not None and level > self.drift_threshold * previous:
+            centers = balanced_kmeans(z.numpy(), self.n_clusters,
+                                      self._log_prior.double().numpy(), self._rng)
+            with torch.no_grad():
+                self._net.module_.centroids.copy_(torch.from_numpy(centers).float())
+            self.n_drift_resets_ += 1
+            with torch.no_grad():
+                distances = self._net.module_.costs(z.to(self.device_)).cpu() + self._log_prior
+            previous = None
+        level = float(distances.min(dim=1).values.mean())
+        # a running mean, so that a slow drift moves the reference along
+        self._cost_level = level if previous is None else 0.8 * previous + 0.2 * level
+
+    def _reassign_starved(self, X):
+        """Move the centroids of clusters nearly nobody's nearest to the data."""
+        if len(X) < 5 * self.n_clusters:
+            return  # too few points to call a cluster starved
+        z, costs = self._chunk_costs(X)
+        starved, centers = reseed_starved(z, costs, self.reassignment_ratio, self._rng)
+        if len(starved):
+            with torch.no_grad():
+                self._net.module_.centroids[torch.from_numpy(starved)] = centers.to(self.device_)
+            self.n_reassigned_ += len(starved)
 
     def _finish(self, X):
         labels = None
@@ -666,7 +738,7 @@ class OnlineHardClustering(
         The first call starts the model. Later calls read the current
         ``lr``, optimizer and its options, ``batch_size``, ``sigma``,
         ``objective``, ``reg_strength``, ``prior``, ``callbacks``,
-        ``verbose`` and ``compute_labels``; changing ``n_clusters``,
+        ``verbose``, ``compute_labels`` and ``reassignment_ratio``; changing ``n_clusters``,
         ``encoder``, ``latent_dim``, ``input_shape``, ``init`` or ``device``
         after the first call raises (``fit`` starts over).
 
@@ -696,8 +768,11 @@ class OnlineHardClustering(
                 self._build(X, _check_random_state(self.random_state))
             else:
                 self._apply_live_params()
+            self._follow_drift(X, first_call)
             self.max_epochs_ = 1
             self._train(X, 1)
+            if self.reassignment_ratio > 0:
+                self._reassign_starved(X)
             self._finish(X)
         return self
 

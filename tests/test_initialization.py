@@ -108,3 +108,19 @@ def test_balanced_kmeans_keeps_the_run_closest_to_the_prior():
     # index 0 (smallest prior) holds the 50-point blob
     np.testing.assert_allclose(got[0], z[labels == 2].mean(axis=0), atol=1e-4)
     assert {tuple(np.round(c)) for c in got[1:]} == {(0.0, 0.0), (20.0, 0.0)}
+
+
+def test_reseed_starved_moves_only_clusters_nobody_is_nearest_to():
+    from hardclust._initialization import reseed_starved
+
+    z = torch.tensor([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.0, 5.2], [9.0, 0.0], [0.0, 0.2]])
+    centroids = torch.tensor([[0.0, 0.0], [5.0, 5.0], [50.0, 50.0]])
+    costs = ((z[:, None] - centroids[None]) ** 2).sum(-1)
+    starved, centers = reseed_starved(z, costs, 0.01, np.random.RandomState(0))
+    np.testing.assert_array_equal(starved, [2])
+    # the farthest point from its centroid (9, 0) carries nearly all the weight
+    torch.testing.assert_close(centers, torch.tensor([[9.0, 0.0]]))
+    again = reseed_starved(z, costs, 0.01, np.random.RandomState(0))
+    torch.testing.assert_close(again[1], centers)
+    none, empty = reseed_starved(z, costs[:, :2], 0.01, np.random.RandomState(0))
+    assert len(none) == 0 and empty.shape == (0, 2)

@@ -117,3 +117,42 @@ def test_small_first_chunk_warns_with_the_number_to_pass(X):
         warnings.simplefilter("error", SmallFirstChunkWarning)
         model = OnlineHardClustering(4, random_state=0).partial_fit(X[:100])
         model.partial_fit(X[:10])  # later chunks may be of any size
+
+
+def _blob_stream(centers, n_chunks, rng, size=400):
+    for _ in range(n_chunks):
+        labels = rng.randint(len(centers), size=size)
+        yield (centers[labels] + rng.normal(size=(size, centers.shape[1]))).astype(np.float32)
+
+
+def test_drift_threshold_re_places_centroids_when_the_stream_jumps():
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.RandomState(0)
+    old, new = rng.uniform(-10, 10, (2, 4, 6))
+    results = {}
+    for threshold in (None, 4.0):
+        model = OnlineHardClustering(4, drift_threshold=threshold, random_state=0)
+        stream = np.random.RandomState(1)
+        for chunk in _blob_stream(old, 5, stream):
+            model.partial_fit(chunk)
+        assert model.n_drift_resets_ == 0  # a stationary stream never triggers it
+        for chunk in _blob_stream(new, 2, stream):
+            model.partial_fit(chunk)
+        labels = stream.randint(4, size=1000)
+        X_new = (new[labels] + stream.normal(size=(1000, 6))).astype(np.float32)
+        results[threshold] = (model.n_drift_resets_, adjusted_rand_score(labels, model.predict(X_new)))
+    assert results[4.0][0] == 1 and results[4.0][1] > 0.99
+    assert results[None][0] == 0
+
+
+def test_reassignment_leaves_a_stationary_stream_untouched():
+    rng = np.random.RandomState(0)
+    centers = rng.uniform(-10, 10, (4, 6))
+    chunks = list(_blob_stream(centers, 4, rng))
+    models = [OnlineHardClustering(4, reassignment_ratio=r, random_state=0) for r in (0.0, 0.01)]
+    for model in models:
+        for chunk in chunks:
+            model.partial_fit(chunk)
+    assert models[1].n_reassigned_ == 0
+    np.testing.assert_array_equal(models[0].cluster_centers_, models[1].cluster_centers_)
