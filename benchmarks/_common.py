@@ -1,13 +1,10 @@
-"""Helpers shared by the benchmark scripts (not part of the package)."""
+"""Helpers shared by the speed benchmarks (not part of the package)."""
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import sys
-import time
-import warnings
 
 import numpy as np
 import torch
@@ -63,23 +60,3 @@ def _fmt(value):
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
     return str(value)
-
-
-def screen_seeds(make_model, X, y, seeds, context=contextlib.nullcontext):
-    """Fit ``make_model(seed)`` on X quietly for each seed inside ``context()``.
-
-    Returns mean ACC / NMI / ARI (labels read only to score), the per-seed
-    scores and the seconds per seed, as one row of a screen's table.
-    """
-    from hardclust.metrics import clustering_report
-
-    scores, start = [], time.perf_counter()
-    for seed in range(seeds):
-        model = make_model(seed)
-        with context(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(X)
-        report = clustering_report(y, model.labels_)
-        scores.append({k: float(report[k]) for k in ("ACC", "NMI", "ARI")})
-    return {**{k: float(np.mean([s[k] for s in scores])) for k in ("ACC", "NMI", "ARI")},
-            "per_seed": scores, "s_per_seed": (time.perf_counter() - start) / seeds}

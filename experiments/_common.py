@@ -1,54 +1,104 @@
-"""Helpers shared by the benchmark scripts (not part of the package)."""
+"""Helpers shared by the experiment scripts (not part of the package).
+
+Only hardclust's public API is used here and in the scripts. With ``--json``
+every script writes one format::
+
+    {"question": str, "command": str, "arguments": {...},
+     "environment": {"python": ..., "torch": ..., "hardclust": ..., "cores": ...},
+     "runs": [{...}, ...]}
+
+A script imports this module after putting ``experiments/`` on ``sys.path``
+(``python experiments/<question>/<script>.py`` from the repository root).
+"""
 
 import argparse
-import contextlib
 import json
 import os
+import pathlib
 import platform
+import shlex
 import sys
 import time
 import warnings
 
 import numpy as np
 import torch
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+import hardclust
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def parser(doc):
-    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    """An argument parser described by a script's docstring, with ``--json``."""
+    p = argparse.ArgumentParser(description=doc,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", help="also write the results to this file")
     return p
 
 
-def datasets(fashion_n=20_000):
-    """(name, X) pairs: digits for the MLP, and Fashion-MNIST images for the
-    CNN when the data is installed (skipped with a message otherwise)."""
-    from hardclust.datasets import load_digits, load_fashion_mnist
-
-    pairs = [("digits (MLP)", load_digits()[0])]
-    try:
-        images = load_fashion_mnist()[0][:fashion_n]
-        pairs.append((f"fashion-mnist {fashion_n} (CNN)", images))
-    except FileNotFoundError as exc:
-        print(f"skipping Fashion-MNIST: {exc}")
-    return pairs
-
-
 def environment():
     return {
-        "python": sys.version.split()[0],
+        "python": platform.python_version(),
         "torch": torch.__version__,
-        "numpy": np.__version__,
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
-        "machine": platform.machine(),
+        "hardclust": hardclust.__version__,
+        "cores": os.cpu_count(),
     }
 
 
-def dump(path, rows):
-    if path:
-        with open(path, "w") as f:
-            json.dump({"environment": environment(), "rows": rows}, f, indent=2)
+def command(script, argv):
+    """The command line that ran ``script`` with ``argv``, without ``--json``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--json":
+            skip = True
+        elif not arg.startswith("--json="):
+            kept.append(arg)
+    path = pathlib.Path(script).resolve()
+    try:
+        path = path.relative_to(ROOT)
+    except ValueError:
+        pass
+    return shlex.join(["python", str(path), *kept])
+
+
+def dump(args, doc, script, argv, runs):
+    """Write ``runs`` to ``args.json`` (if set) in the experiments' format.
+
+    The question is the first line of the script's docstring ``doc``.
+    """
+    if not args.json:
+        return
+    record = {
+        "question": doc.strip().splitlines()[0],
+        "command": command(script, argv),
+        "arguments": {k: v for k, v in vars(args).items() if k != "json"},
+        "environment": environment(),
+        "runs": runs,
+    }
+    with open(args.json, "w") as f:
+        json.dump(record, f, indent=1, default=_plain)
+        f.write("\n")
+
+
+def load_runs(path):
+    """The ``runs`` of a JSON file written by :func:`dump`."""
+    with open(path) as f:
+        return json.load(f)["runs"]
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def table(rows, columns):
@@ -65,21 +115,95 @@ def _fmt(value):
     return str(value)
 
 
-def screen_seeds(make_model, X, y, seeds, context=contextlib.nullcontext):
-    """Fit ``make_model(seed)`` on X quietly for each seed inside ``context()``.
+def quietly(fit, *args, **kwargs):
+    """Call ``fit(*args, **kwargs)`` with warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit(*args, **kwargs)
 
-    Returns mean ACC / NMI / ARI (labels read only to score), the per-seed
-    scores and the seconds per seed, as one row of a screen's table.
+
+def screen_seeds(make_model, X, y, seeds, **record):
+    """Fit ``make_model(seed)`` on X quietly for each seed in ``range(seeds)``.
+
+    Returns one run per seed: ``record``, the seed, ACC / NMI / ARI of
+    ``labels_`` (labels read only to score) and the seconds of the fit.
     """
     from hardclust.metrics import clustering_report
 
-    scores, start = [], time.perf_counter()
+    runs = []
     for seed in range(seeds):
-        model = make_model(seed)
-        with context(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(X)
+        start = time.perf_counter()
+        model = quietly(make_model(seed).fit, X)
+        seconds = time.perf_counter() - start
         report = clustering_report(y, model.labels_)
-        scores.append({k: float(report[k]) for k in ("ACC", "NMI", "ARI")})
-    return {**{k: float(np.mean([s[k] for s in scores])) for k in ("ACC", "NMI", "ARI")},
-            "per_seed": scores, "s_per_seed": (time.perf_counter() - start) / seeds}
+        runs.append({**record, "seed": seed, **{k: float(report[k]) for k in ("ACC", "NMI", "ARI")},
+                     "fit_s": seconds})
+    return runs
+
+
+def means(runs, by, keys=("ACC", "NMI", "ARI")):
+    """One row per value of ``by`` with the number of runs and the mean of ``keys``."""
+    rows = []
+    for value in dict.fromkeys(r[by] for r in runs):
+        group = [r for r in runs if r[by] == value]
+        rows.append({by: value, "seeds": len(group),
+                     **{k: float(np.mean([r[k] for r in group])) for k in keys}})
+    return rows
+
+
+def default_lr(X, n_clusters=10):
+    """The rate ``lr="auto"`` picks for the default encoder on data shaped like X.
+
+    Read from the fitted attribute ``lr_`` of a one-epoch fit on a slice, so
+    that a script giving its own encoder (for which ``"auto"`` may choose
+    differently) can keep the default's rate.
+    """
+    model = hardclust.OnlineHardClustering(n_clusters=n_clusters, max_epochs=1, random_state=0)
+    return float(quietly(model.fit, X[:1024]).lr_)
+
+
+def embed(encoder, X, batch_size=256):
+    """Embeddings of X by an ``nn.Module`` in evaluation mode, without gradients."""
+    X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    training = encoder.training
+    encoder.eval()
+    try:
+        with torch.no_grad():
+            return torch.cat([encoder(chunk) for chunk in X.split(batch_size)]).numpy()
+    finally:
+        encoder.train(training)
+
+
+def balanced_kmeans(Z, n_clusters, random_state, runs=10):
+    """Centres of the most balanced of ``runs`` k-means runs on Z.
+
+    Each run is scikit-learn's k-means from one k-means++ start; the run
+    whose cluster sizes are closest to uniform (KL divergence) is kept, the
+    rule ``init="k-means"`` uses under a uniform prior. Usable as
+    ``init=lambda Z, k, rs: balanced_kmeans(Z, k, rs)``.
+    """
+    rng = check_random_state(random_state)
+    best, best_kl = None, np.inf
+    # one thread: scikit-learn's OpenMP pool competes with torch's for the cores
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(runs):
+            km = KMeans(n_clusters, n_init=1, random_state=rng.randint(2**31 - 1)).fit(Z)
+            q = np.bincount(km.labels_, minlength=n_clusters) / len(Z)
+            q = q[q > 0]
+            kl = float(np.sum(q * np.log(q * n_clusters)))
+            if kl < best_kl:
+                best, best_kl = km.cluster_centers_, kl
+    return best
+
+
+def n_batches(n_samples, batch_size):
+    """Training batches per epoch: a last batch of one sample joins the one before."""
+    return max(1, -(-n_samples // batch_size) - (n_samples % batch_size == 1 and n_samples > 1))
+
+
+def shuffled_batches(n_samples, batch_size, rng):
+    """Row indices of one shuffled epoch, in ``n_batches`` batches."""
+    order = rng.permutation(n_samples)
+    cuts = [batch_size * (i + 1) for i in range(n_batches(n_samples, batch_size) - 1)]
+    return np.array_split(order, cuts)

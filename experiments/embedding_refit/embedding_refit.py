@@ -7,24 +7,28 @@ the model's partition) and once from k-means++ (3 starts, best inertia),
 and scores all three partitions (labels read only to score). The ``agree``
 columns give the ARI between the model's labels and each refit's::
 
-    python benchmarks/embedding_refit.py [--seeds 3] [--epochs 10] [--json out.json]
+    python experiments/embedding_refit/embedding_refit.py [--seeds 3] [--epochs 10] \\
+        [--json out.json]
 
 If the refits matched the model, the trained embedding holds nothing the
 centroids miss: any gain has to come from training, not from a post-hoc
 clustering step.
 """
 
+import pathlib
+import sys
 import time
-import warnings
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from _common import dump, parser, table
-from hardclust import OnlineHardClustering
-from hardclust.datasets import load_fashion_mnist
-from hardclust.metrics import clustering_report
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser, quietly, table  # noqa: E402
+
+from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.datasets import load_fashion_mnist  # noqa: E402
+from hardclust.metrics import clustering_report  # noqa: E402
 
 
 def main(argv=None):
@@ -37,9 +41,7 @@ def main(argv=None):
     for seed in range(args.seeds):
         start = time.perf_counter()
         model = OnlineHardClustering(n_clusters=10, max_epochs=args.epochs, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(X)
+        quietly(model.fit, X)
         # float64: k-means on float32 embeddings of large norm loses precision
         Z = model.transform(X).astype(np.float64)
         seconds = time.perf_counter() - start
@@ -59,7 +61,7 @@ def main(argv=None):
         rows.append(row)
         print(row, flush=True)
     table(rows, list(rows[0]))
-    dump(args.json, rows)
+    dump(args, __doc__, __file__, argv, rows)
     return rows
 
 

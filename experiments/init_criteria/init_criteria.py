@@ -2,16 +2,21 @@
 
 ``init="k-means"`` runs k-means several times on the untrained encoder's
 embeddings and must keep one run without looking at labels. For each seed
-this script embeds up to 2,048 samples with a fresh default encoder, runs
-k-means (one k-means++ start each) ``--runs`` times, and scores every run
-by label-free criteria. It reports, per criterion, the mean over seeds of
-the within-seed Spearman correlation between the criterion (oriented so
-that higher means "pick me") and the ACC of the run's partition, and the
-mean ACC of the run each criterion picks. Labels are read only to score::
+this script embeds up to 2,048 samples with a fresh default encoder
+(``hardclust.encoders.make_encoder("auto", ...)``, its weights drawn from
+``torch.manual_seed(seed)`` inside ``torch.random.fork_rng``), runs k-means
+(one k-means++ start each) ``--runs`` times, and scores every run by
+label-free criteria. It reports, per criterion, the mean over seeds of the
+within-seed Spearman correlation between the criterion (oriented so that
+higher means "pick me") and the ACC of the run's partition, and the mean
+ACC of the run each criterion picks. Labels are read only to score::
 
-    python benchmarks/init_criteria.py [--seeds 6] [--runs 10] [--json out.json]
+    python experiments/init_criteria/init_criteria.py [--seeds 6] [--runs 10] \\
+        [--latent-dim 128] [--json out.json]
 """
 
+import pathlib
+import sys
 import warnings
 
 import numpy as np
@@ -20,11 +25,13 @@ from scipy.stats import spearmanr
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 
-from _common import dump, parser, table
-from hardclust._net import embed, eval_mode, seeded
-from hardclust.datasets import load_digits, load_fashion_mnist
-from hardclust.encoders import make_encoder
-from hardclust.metrics import cluster_accuracy
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, embed, parser, table  # noqa: E402
+
+from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.datasets import load_digits, load_fashion_mnist  # noqa: E402
+from hardclust.encoders import make_encoder  # noqa: E402
+from hardclust.metrics import cluster_accuracy  # noqa: E402
 
 # name -> score of a fitted KMeans on embeddings z; higher = preferred
 CRITERIA = {
@@ -53,27 +60,28 @@ def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--seeds", type=int, default=6)
     p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--latent-dim", type=int, default=OnlineHardClustering().latent_dim)
     args = p.parse_args(argv)
     rows = []
     for name, X, y in _data():
-        X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
         n_clusters = len(np.unique(y))
         scores = {c: [] for c in CRITERIA}
         accs = []
         for seed in range(args.seeds):
             rng = np.random.RandomState(seed)
-            with seeded(seed, torch.device("cpu")):
-                encoder = make_encoder("auto", tuple(X.shape[1:]), 64)
-            rows_ = np.sort(rng.choice(len(X), min(len(X), 2048), replace=False))
-            with eval_mode(encoder):
-                z = embed(encoder, X[rows_], 256, torch.device("cpu")).numpy()
+            # the script's own draws: the global torch RNG is left as it was
+            with torch.random.fork_rng():
+                torch.manual_seed(seed)
+                encoder = make_encoder("auto", X.shape[1:], args.latent_dim)
+            sample = np.sort(rng.choice(len(X), min(len(X), 2048), replace=False))
+            z = embed(encoder, X[sample])
             fits = []
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for _ in range(args.runs):
                     fits.append(KMeans(n_clusters, n_init=1,
                                        random_state=rng.randint(2**31 - 1)).fit(z))
-            accs.append([cluster_accuracy(y[rows_], km.labels_) for km in fits])
+            accs.append([cluster_accuracy(y[sample], km.labels_) for km in fits])
             for c, f in CRITERIA.items():
                 scores[c].append([f(km, z) for km in fits])
         accs = np.array(accs)
@@ -86,7 +94,7 @@ def main(argv=None):
                          "picked_acc": float(picked.mean()),
                          "mean_acc": float(accs.mean()), "best_acc": float(accs.max(1).mean())})
     table(rows, ["data", "criterion", "spearman", "picked_acc", "mean_acc", "best_acc"])
-    dump(args.json, rows)
+    dump(args, __doc__, __file__, argv, rows)
     return rows
 
 

@@ -1,34 +1,35 @@
-"""Learning-rate schedules: the same seeds with and without.
+"""Does a learning-rate schedule beat the constant rate?
 
-Each schedule is a skorch ``LRScheduler`` callback passed through the
-estimator's ``callbacks`` (so a user can do the same); everything else is
-the default fit of all 70,000 Fashion-MNIST images (10 epochs) or of
-digits (``--data digits``, the default number of epochs). Labels are read
-only to score the final model::
+The same seeds with and without a schedule. Each schedule is a skorch
+``LRScheduler`` callback passed through the estimator's ``callbacks`` (so a
+user can do the same); everything else is the default fit of all 70,000
+Fashion-MNIST images (10 epochs) or of digits (``--data digits``, the
+default number of epochs, read from a default fit's ``max_epochs_``).
+Labels are read only to score the final model::
 
-    python benchmarks/lr_schedules.py [--data fashion-mnist] \\
+    python experiments/lr_schedules/lr_schedules.py [--data fashion-mnist] \\
         [--schedules constant cosine warmup] [--seeds 6] [--epochs 10] [--json out.json]
 
 ``constant`` is the default (no schedule). ``cosine`` anneals the rate to
 zero over all training steps (``CosineAnnealingLR``, stepped per batch);
 ``warmup`` raises it linearly from a tenth over the first 100 steps
 (``LinearLR``), then keeps it, in case the first steps, which decide much
-of the partition (docs/results.md), undo the k-means start.
+of the partition (experiments/early_signals), undo the k-means start.
 """
 
+import pathlib
+import sys
 import time
-import warnings
 
-import numpy as np
-import torch
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR
 
-from _common import dump, parser, table
-from hardclust import OnlineHardClustering
-from hardclust._net import ShuffledBatches, TensorDataset
-from hardclust.datasets import load_digits, load_fashion_mnist
-from hardclust.metrics import clustering_report
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, means, n_batches, parser, quietly, table  # noqa: E402
+
+from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.datasets import load_digits, load_fashion_mnist  # noqa: E402
+from hardclust.metrics import clustering_report  # noqa: E402
 
 
 def schedule(name, steps):
@@ -54,30 +55,29 @@ def main(argv=None):
                    help="default: 10 on Fashion-MNIST, the estimator's default on digits")
     args = p.parse_args(argv)
     X, y = load_fashion_mnist() if args.data == "fashion-mnist" else load_digits()
-    epochs = args.epochs or (10 if args.data == "fashion-mnist"
-                             else OnlineHardClustering()._resolve_max_epochs(len(X)))
-    # the estimator's batches (a last batch of one sample joins the one before)
-    batches = ShuffledBatches(TensorDataset(torch.from_numpy(X)), OnlineHardClustering().batch_size)
-    steps = epochs * len(batches)
-    rows = []
+    epochs = args.epochs
+    if epochs is None and args.data == "fashion-mnist":
+        epochs = 10
+    elif epochs is None:
+        # what max_epochs="auto" resolves to on this data (one extra default fit)
+        epochs = quietly(OnlineHardClustering(n_clusters=10, random_state=0).fit, X).max_epochs_
+    batch_size = OnlineHardClustering().batch_size
+    steps = epochs * n_batches(len(X), batch_size)
+    runs = []
     for name in args.schedules:
         for seed in range(args.seeds):
             start = time.perf_counter()
             model = OnlineHardClustering(n_clusters=10, max_epochs=epochs,
                                          callbacks=schedule(name, steps), random_state=seed)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(X)
-            rows.append({"schedule": name, "seed": seed, **clustering_report(y, model.labels_),
+            quietly(model.fit, X)
+            report = clustering_report(y, model.labels_)
+            runs.append({"data": args.data, "schedule": name, "seed": seed,
+                         **{k: float(v) for k, v in report.items()},
                          "fit_s": time.perf_counter() - start})
-            print(rows[-1], flush=True)
-    summary = [{"data": args.data, "schedule": name, "seeds": args.seeds,
-                **{k: float(np.mean([r[k] for r in rows if r["schedule"] == name]))
-                   for k in ("ACC", "NMI", "ARI")}}
-               for name in args.schedules]
-    table(summary, ["data", "schedule", "seeds", "ACC", "NMI", "ARI"])
-    dump(args.json, {"summary": summary, "per_seed": rows})
-    return summary
+            print(runs[-1], flush=True)
+    table(means(runs, "schedule"), ["schedule", "seeds", "ACC", "NMI", "ARI"])
+    dump(args, __doc__, __file__, argv, runs)
+    return runs
 
 
 if __name__ == "__main__":

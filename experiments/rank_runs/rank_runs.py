@@ -8,17 +8,22 @@ continued with ``partial_fit`` passes up to ``--epochs``). It prints the
 Spearman correlation of each signal (oriented so that higher should mean
 better) with ACC and NMI across seeds; labels are read only to score::
 
-    python benchmarks/rank_runs.py [--seeds 6] [--digits-seeds 10] [--epochs 10] [--json out.json]
+    python experiments/rank_runs/rank_runs.py [--seeds 6] [--digits-seeds 10] [--epochs 10] \\
+        [--json out.json]
 """
 
+import pathlib
+import sys
 import warnings
 
 from scipy.stats import spearmanr
 
-from _common import dump, parser, table
-from hardclust import OnlineHardClustering
-from hardclust.datasets import load_digits, load_fashion_mnist
-from hardclust.metrics import clustering_report
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser, table  # noqa: E402
+
+from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.datasets import load_digits, load_fashion_mnist  # noqa: E402
+from hardclust.metrics import clustering_report  # noqa: E402
 
 
 def _runs_fashion(seeds, epochs):
@@ -30,21 +35,23 @@ def _runs_fashion(seeds, epochs):
                  "silhouette after epoch 1": model.score(X)}
         for _ in range(epochs - 1):
             model.partial_fit(X)
-        runs.append(_record(model, X, y, early))
+        runs.append(_record("fashion-mnist", seed, model, X, y, early))
     return runs
 
 
 def _runs_digits(seeds):
     X, y = load_digits()
-    return [_record(OnlineHardClustering(n_clusters=10, random_state=seed).fit(X), X, y, {})
+    return [_record("digits", seed, OnlineHardClustering(n_clusters=10, random_state=seed).fit(X),
+                    X, y, {})
             for seed in range(seeds)]
 
 
-def _record(model, X, y, early):
+def _record(data, seed, model, X, y, early):
     report = clustering_report(y, model.labels_)
-    return {"ACC": report["ACC"], "NMI": report["NMI"],
-            "final loss": -model.history_[-1, "train_loss"],
-            "final silhouette": model.score(X), **early}
+    return {"data": data, "seed": seed, "ACC": float(report["ACC"]), "NMI": float(report["NMI"]),
+            "final loss": -float(model.history_[-1, "train_loss"]),
+            "final silhouette": float(model.score(X)),
+            **{k: float(v) for k, v in early.items()}}
 
 
 def main(argv=None):
@@ -55,20 +62,21 @@ def main(argv=None):
     args = p.parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = {"digits": _runs_digits(args.digits_seeds)}
+        runs = _runs_digits(args.digits_seeds)
         try:
-            data["fashion-mnist"] = _runs_fashion(args.seeds, args.epochs)
+            runs += _runs_fashion(args.seeds, args.epochs)
         except FileNotFoundError as exc:
             print(f"skipping Fashion-MNIST: {exc}")
     rows = []
-    for name, runs in data.items():
-        for signal in [k for k in runs[0] if k not in ("ACC", "NMI")]:
-            values = [r[signal] for r in runs]
-            rows.append({"data": name, "signal": signal, "runs": len(runs),
-                         "spearman_acc": float(spearmanr(values, [r["ACC"] for r in runs])[0]),
-                         "spearman_nmi": float(spearmanr(values, [r["NMI"] for r in runs])[0])})
+    for data in dict.fromkeys(r["data"] for r in runs):
+        group = [r for r in runs if r["data"] == data]
+        for signal in [k for k in group[0] if k not in ("data", "seed", "ACC", "NMI")]:
+            values = [r[signal] for r in group]
+            rows.append({"data": data, "signal": signal, "runs": len(group),
+                         "spearman_acc": float(spearmanr(values, [r["ACC"] for r in group])[0]),
+                         "spearman_nmi": float(spearmanr(values, [r["NMI"] for r in group])[0])})
     table(rows, ["data", "signal", "runs", "spearman_acc", "spearman_nmi"])
-    dump(args.json, {"rows": rows, "runs": data})
+    dump(args, __doc__, __file__, argv, runs)
     return rows
 
 
