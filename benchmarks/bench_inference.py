@@ -24,6 +24,14 @@ from hardclust import OnlineHardClustering
 CHUNKS = [64, 128, 256, 512, 1024, 2048, 4096]
 
 
+def our_chunk(model, X):
+    """The rows per encoder call hardclust documents for inference (see
+    ``batch_size``): ``batch_size``, or ``min(131072 // values_per_sample,
+    4096)`` when that is more."""
+    values = int(np.prod(np.shape(X)[1:]))
+    return max(model.batch_size, min(131072 // values, 4096))
+
+
 def bare_forward(model, X, chunk):
     X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
     encoder = model.encoder_.eval()
@@ -63,7 +71,7 @@ def main(argv=None):
                 best[k] = min(best[k], timeit.timeit(f, number=number) / number)
         for method in ("transform", "predict"):
             rows.append({"data": name, "method": method, "bare_chunk": chunk,
-                         "our_chunk": model._inference_rows(),
+                         "our_chunk": our_chunk(model, X),
                          "bare_per_s": len(X) / best["bare"],
                          "method_per_s": len(X) / best[method],
                          "relative": best["bare"] / best[method]})

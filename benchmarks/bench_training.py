@@ -69,7 +69,7 @@ def main(argv=None):
         # the learning rate lr="auto" resolves to for this input
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            lr = OnlineHardClustering(n_clusters=10, max_epochs=1).fit(X[:500])._net.lr
+            lr = OnlineHardClustering(n_clusters=10, max_epochs=1).fit(X[:500]).lr_
         times = {"bare": [], "random": [], "k-means": []}
         for r in range(args.repeats):
             times["bare"].append(bare_epoch(X, defaults.latent_dim, defaults.batch_size,
