@@ -27,7 +27,8 @@ from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-import hardclust
+from hardclust import OnlineHardClustering
+from hardclust import __version__ as hardclust_version
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -44,7 +45,7 @@ def environment():
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "hardclust": hardclust.__version__,
+        "hardclust": hardclust_version,
         "cores": os.cpu_count(),
     }
 
@@ -158,7 +159,7 @@ def default_lr(X, n_clusters=10):
     that a script giving its own encoder (for which ``"auto"`` may choose
     differently) can keep the default's rate.
     """
-    model = hardclust.OnlineHardClustering(n_clusters=n_clusters, max_epochs=1, random_state=0)
+    model = OnlineHardClustering(n_clusters=n_clusters, max_epochs=1, random_state=0)
     return float(quietly(model.fit, X[:1024]).lr_)
 
 
