@@ -13,6 +13,7 @@ import copy
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state as sklearn_check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
@@ -235,6 +236,62 @@ class ClusterNet(NeuralNet):
             "nearest": costs.detach().argmin(dim=1),
         }
 
+    @classmethod
+    def build(cls, module, criterion, *, optimizer, optimizer_params, lr, batch_size,
+              callbacks, verbose, device, rng):
+        """An initialised net for one model: no validation split, batches
+        shuffled by the estimator's ``rng``, ``callbacks`` deep-copied."""
+        net = cls(
+            module=module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            batch_size=batch_size,
+            train_split=None,
+            iterator_train=ShuffledBatches,
+            iterator_train__shuffle=True,
+            iterator_train__random_state=rng,
+            callbacks=copy.deepcopy(callbacks),
+            verbose=verbose,
+            device=str(device),
+            **optimizer_params,
+        )
+        try:
+            return net.initialize()
+        except TypeError as exc:  # the optimizer refused an option
+            raise TypeError(
+                f"{optimizer.__name__} could not be built with the options "
+                f"{optimizer_params} ({exc}); check the optimizer__<name> "
+                "keyword arguments against its signature."
+            ) from exc
+
+    def update(self, *, batch_size, verbose, sigma, criterion=None, log_prior=None,
+               callbacks=None, optimizer=None, optimizer_options=None):
+        """Take new settings between training calls.
+
+        ``batch_size``, ``verbose`` and ``sigma`` are set every time; the
+        others only when given: a criterion (with its ``log_prior``), new
+        callbacks (deep-copied and initialised), a new optimizer class
+        (fresh state) and ``optimizer_options`` (``lr`` and
+        ``optimizer__*``; without a new class they change the parameter
+        groups in place, so Adam keeps its moments).
+        """
+        self.batch_size, self.verbose = batch_size, verbose
+        self.module_.sigma = float(sigma)
+        if criterion is not None:
+            self.module_.log_prior.copy_(log_prior)
+            self.criterion = criterion
+            self.initialize_criterion()
+        if callbacks is not None:
+            self.callbacks = copy.deepcopy(callbacks[0])
+            self.initialize_callbacks()
+        if optimizer is not None:
+            self.optimizer = optimizer
+            self.set_params(**(optimizer_options or {}))
+            self.initialize_optimizer()
+        elif optimizer_options:
+            self.set_params(**optimizer_options)
+
     def train_epochs(self, X, epochs, seed):
         """``epochs`` shuffled passes over the CPU tensor X.
 
@@ -382,6 +439,17 @@ def seeded(seed, device):
         for index in devices:
             torch.cuda.default_generators[index].manual_seed(seed)
         yield
+
+
+def check_random_state(random_state):
+    """scikit-learn's ``check_random_state``, except that None gives a private generator.
+
+    scikit-learn maps None to numpy's global RandomState; drawing from it
+    would move the caller's global RNG, which hardclust promises not to do.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return sklearn_check_random_state(random_state)
 
 
 def draw_seed(random_state):

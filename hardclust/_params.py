@@ -8,7 +8,7 @@ Checks across parameters (a prior or an ``init`` array sized for
 """
 
 import inspect
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -108,6 +108,33 @@ class Centers(_Constraint):
 
     def __str__(self):
         return "an array of shape (n_clusters, latent_dim) of finite numbers"
+
+
+def same_value(a, b):
+    """Whether two parameter values are the same: arrays and shapes by value,
+    strings and numbers by ``==``, anything else (modules, callables) by identity."""
+    if a is b:
+        return True
+    if isinstance(a, (np.ndarray, list, tuple)) or isinstance(b, (np.ndarray, list, tuple)):
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (str, Real, torch.device)) and isinstance(b, (str, Real, torch.device)):
+        return type(a) is type(b) and a == b
+    return False
+
+
+def check_frozen(estimator, frozen):
+    """Refuse, by name, a parameter changed since the model started."""
+    for name, fitted in frozen.items():
+        if not same_value(getattr(estimator, name), fitted):
+            raise ValueError(
+                f"{name} was {fitted!r} when this model started and is now "
+                f"{getattr(estimator, name)!r}; partial_fit cannot change it. Set it "
+                f"back with set_params({name}=...), or call fit to start a new "
+                "model with the new value."
+            )
 
 
 def check_cross_params(estimator):

@@ -12,8 +12,10 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
+from ._net import check_random_state, resolve_device
 from .exceptions import HardclustVersionWarning
 
 # Marks files written by OnlineHardClustering.save.
@@ -75,6 +77,7 @@ def save_model(model, path):
             "max_epochs": int(model.max_epochs_),
             "n_iter": int(model.n_iter_),
             "n_steps": int(model.n_steps_),
+            "input_view": {k: torch.from_numpy(v) for k, v in model._input_view.items()},
             "module": {k: v.detach().cpu() for k, v in module.state_dict().items()},
         },
         path,
@@ -132,3 +135,90 @@ def load_model(cls, path, encoder, device):
     except RuntimeError as exc:  # load_state_dict: missing/unexpected keys, shapes
         raise ValueError(f"the encoder does not match the weights in {path}: {exc}") from exc
     return model
+
+
+class PersistenceMixin:
+    """``save``/``load`` (weights only) and unpickling across releases and
+    devices; mixed into ``OnlineHardClustering``."""
+
+    def save(self, path):
+        """Save parameters and weights to a file that is safe to load.
+
+        The file holds only tensors, numbers and strings, and :meth:`load`
+        reads it with ``torch.load(weights_only=True)``, so a file from an
+        untrusted source cannot run code. It keeps what prediction needs,
+        not the optimizer state, history, callbacks or ``labels_``: a
+        loaded model predicts identically, and further ``partial_fit`` calls
+        start a fresh optimizer state.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np
+        >>> from hardclust import OnlineHardClustering
+        >>> X = np.random.RandomState(0).normal(size=(60, 3))
+        >>> model = OnlineHardClustering(n_clusters=2, max_epochs=2, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
+        >>> model.save(path)
+        >>> loaded = OnlineHardClustering.load(path)
+        >>> bool((loaded.predict(X) == model.predict(X)).all())
+        True
+        """
+        check_is_fitted(self)
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path, *, encoder=None, device="auto"):
+        """Load a model written by :meth:`save` (weights only, no pickle).
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+        encoder : nn.Module subclass, callable or nn.Module, default=None
+            The architecture, needed when the model was saved with a custom
+            encoder (its weights are in the file, its code is not).
+        device : str or torch.device, default="auto"
+            Where to put the model.
+
+        Returns
+        -------
+        model : OnlineHardClustering
+            Fitted, ready to ``predict``.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a hardclust weights file, or the encoder
+            does not match the saved weights.
+        """
+        return load_model(cls, path, encoder, device)
+
+    def _restore(self, saved):
+        """Rebuild the net of a :meth:`load`-ed model from the saved dict."""
+        self._validate_params()
+        self.device_ = resolve_device(self.device)
+        self._resolve_settings()
+        self.sigma_ = saved.get("sigma", self.sigma_)
+        self.lr_ = saved.get("lr", self.lr_)
+        self.max_epochs_ = saved.get("max_epochs", 1)
+        self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
+                    scale=saved["scale"])
+        self._net.module_.load_state_dict(saved["module"])
+        self._net.module_.eval()  # as a fitted model rests
+        self.n_iter_ = saved["n_iter"]
+        self.n_steps_ = saved["n_steps"]
+        view = saved.get("input_view")
+        self._input_view = None if view is None else {k: v.numpy() for k, v in view.items()}
+
+    def __setstate__(self, state):
+        if state.get("_hardclust_version") is not None:
+            warn_if_other_release(state["_hardclust_version"], what="This model")
+        super().__setstate__(state)
+        # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
+        if "_net" in self.__dict__:
+            self.device_ = torch.device(self._net.device)

@@ -597,3 +597,29 @@ default="auto"
             )
         decoder = _resolve_name(encoder, input_shape, ENCODERS, "encoder")
     return _build(decoder, DECODERS, "decoder", input_shape, latent_dim)
+
+
+def check_encoder_output(encoder, X, latent_dim):
+    """Fail early, with a fix, if ``encoder`` cannot take the batch X (on its
+    device) or returns something other than (batch, latent_dim)."""
+    modes = [(m, m.training) for m in encoder.modules()]
+    try:
+        encoder.eval()
+        with torch.no_grad():
+            z = encoder(X)
+    except Exception as exc:
+        raise ValueError(
+            f"the encoder failed on input of shape (batch, *{tuple(X.shape[1:])}): "
+            f"{type(exc).__name__}: {exc}. Check that it accepts samples of "
+            "that shape (or set input_shape)."
+        ) from exc
+    finally:
+        for m, training in modes:
+            m.training = training
+    if not isinstance(z, torch.Tensor) or z.shape != (len(X), latent_dim):
+        shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(
+            f"the encoder must return a tensor of shape (batch, latent_dim) = "
+            f"({len(X)}, {latent_dim}), got {shape}; make its output size "
+            "equal latent_dim."
+        )

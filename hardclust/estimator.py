@@ -8,7 +8,6 @@ the training loop in a skorch net (:mod:`hardclust._net`).
 """
 
 import contextlib
-import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -22,31 +21,23 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.metrics import silhouette_score
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from . import __version__
 from ._initialization import balanced_kmeans, log_prior, reseed_starved, start
-from ._net import ClusterModule, ClusterNet, ShuffledBatches, draw_seed, eval_mode, \
-    resolve_device, seeded
-from ._params import Callbacks, Centers, Device, Prior, Shape, check_cross_params
-from ._persistence import load_model, save_model, warn_if_other_release
-from .encoders import ENCODERS, make_encoder
+from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
+    seeded
+from ._params import Callbacks, Centers, Device, Prior, Shape, check_cross_params, \
+    check_frozen, same_value
+from ._inference import InferenceMixin, input_view_sums
+from ._persistence import PersistenceMixin
+from .encoders import ENCODERS, check_encoder_output, make_encoder
 from .exceptions import ClusterCollapseWarning, SmallFirstChunkWarning
 from .objectives import OBJECTIVES, make_objective
 
 __all__ = ["OnlineHardClustering"]
 
-# Chunks embedded before their distances are computed in one call.
-_COSTS_GROUP = 16
-# Inference chunks of samples with few values (flat features) hold up to
-# _INFER_VALUES input values and _INFER_MAX_ROWS rows, when that is more
-# than batch_size: per-call overhead dominates small chunks of them.
-# Images keep batch_size (larger chunks measured slower for the CNN on CPU).
-_INFER_VALUES = 2**17
-_INFER_MAX_ROWS = 4096
 # sigma="auto": this much per latent dimension, a fixed ratio to the initial
 # centroid spread (8 per dimension); 200 at latent_dim=128.
 _AUTO_SIGMA_PER_DIM = 25 / 16
@@ -56,8 +47,6 @@ _AUTO_LR_CNN = 3e-4
 # max_epochs="auto": at least this many epochs and optimisation steps.
 _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
-# Points on which the silhouette is computed (its cost is quadratic).
-_SCORE_SAMPLE = 2000
 # A first partial_fit chunk below this many rows per cluster warns: on 8
 # blobs (32 dims, std 4) 50 first rows gave ACC 0.64-1.0 by seed, 200 gave
 # 1.0 on every seed (experiments/first_chunk). Capped at the start's sample.
@@ -70,34 +59,9 @@ _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device
 _OPTIMIZER_PREFIX = "optimizer__"
 
 
-def _check_random_state(random_state):
-    """``check_random_state``, except that None gives a private generator.
-
-    scikit-learn maps None to numpy's global RandomState; drawing from it
-    would move the caller's global RNG, which hardclust promises not to do.
-    """
-    if random_state is None:
-        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
-    return check_random_state(random_state)
-
-
-def _same(a, b):
-    """Whether two parameter values are the same: arrays and shapes by value,
-    strings and numbers by ``==``, anything else (modules, callables) by identity."""
-    if a is b:
-        return True
-    if isinstance(a, (np.ndarray, list, tuple)) or isinstance(b, (np.ndarray, list, tuple)):
-        try:
-            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-        except (TypeError, ValueError):
-            return False
-    if isinstance(a, (str, Real, torch.device)) and isinstance(b, (str, Real, torch.device)):
-        return type(a) is type(b) and a == b
-    return False
-
-
 class OnlineHardClustering(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+    InferenceMixin, PersistenceMixin,
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator,
 ):
     """Deep online clustering with hard regularisation (combination assignment).
 
@@ -470,7 +434,7 @@ class OnlineHardClustering(
             encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
             centroids = torch.randn(self.n_clusters, self.latent_dim)
         encoder = encoder.to(self.device_)
-        self._check_encoder_output(encoder, X[:2])
+        check_encoder_output(encoder, X[:2].to(self.device_), self.latent_dim)
         if scale is None:
             scale = 1.0
             if not (isinstance(self.init, str) and self.init == "random"):
@@ -478,29 +442,13 @@ class OnlineHardClustering(
                                          log_prior=self._log_prior,
                                          batch_size=self.batch_size,
                                          device=self.device_, rng=rng)
-        self._net = ClusterNet(
-            module=ClusterModule(encoder, centroids, self.sigma_, self._log_prior, scale),
-            criterion=make_objective(self._objective, self._log_prior, self.reg_strength),
-            optimizer=self.optimizer,
-            lr=self.lr_,
-            batch_size=self.batch_size,
-            train_split=None,
-            iterator_train=ShuffledBatches,
-            iterator_train__shuffle=True,
-            iterator_train__random_state=rng,
-            callbacks=copy.deepcopy(self.callbacks),
-            verbose=self.verbose,
-            device=str(self.device_),
-            **self._optimizer_params(),
+        self._net = ClusterNet.build(
+            ClusterModule(encoder, centroids, self.sigma_, self._log_prior, scale),
+            make_objective(self._objective, self._log_prior, self.reg_strength),
+            optimizer=self.optimizer, optimizer_params=self._optimizer_params(),
+            lr=self.lr_, batch_size=self.batch_size, callbacks=self.callbacks,
+            verbose=self.verbose, device=self.device_, rng=rng,
         )
-        try:
-            self._net.initialize()
-        except TypeError as exc:  # the optimizer refused an option
-            raise TypeError(
-                f"{self.optimizer.__name__} could not be built with the options "
-                f"{self._optimizer_params()} ({exc}); check the optimizer__<name> "
-                "keyword arguments against its signature."
-            ) from exc
         self._rng = rng
         self._applied = self._live_params()
         self._frozen = {name: getattr(self, name) for name in _FROZEN}
@@ -509,26 +457,6 @@ class OnlineHardClustering(
         self.n_reassigned_ = 0
         self.n_drift_resets_ = 0
         self._hardclust_version = __version__
-
-    def _check_encoder_output(self, encoder, X):
-        """Fail early, with a fix, if the encoder cannot take X or returns
-        something other than (batch, latent_dim)."""
-        try:
-            with eval_mode(encoder):
-                z = encoder(X.to(self.device_))
-        except Exception as exc:
-            raise ValueError(
-                f"the encoder failed on input of shape (batch, *{self._sample_shape}): "
-                f"{type(exc).__name__}: {exc}. Check that it accepts samples of "
-                "that shape (or set input_shape)."
-            ) from exc
-        if not isinstance(z, torch.Tensor) or z.shape != (len(X), self.latent_dim):
-            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(
-                f"the encoder must return a tensor of shape (batch, latent_dim) = "
-                f"({len(X)}, {self.latent_dim}), got {shape}; make its output size "
-                "equal latent_dim."
-            )
 
     def _warn_if_small_first_chunk(self, n_rows):
         needed = min(_FIRST_CHUNK_PER_CLUSTER * self.n_clusters, _FIRST_CHUNK_MAX)
@@ -551,42 +479,22 @@ class OnlineHardClustering(
                 "objective": (self._objective, self.reg_strength, self.prior),
                 **self._optimizer_params()}
 
-    def _check_frozen(self):
-        for name, fitted in self._frozen.items():
-            if not _same(getattr(self, name), fitted):
-                raise ValueError(
-                    f"{name} was {fitted!r} when this model started and is now "
-                    f"{getattr(self, name)!r}; partial_fit cannot change it. Set it "
-                    f"back with set_params({name}=...), or call fit to start a new "
-                    "model with the new value."
-                )
-
     def _apply_live_params(self):
-        """Push parameters changed since the last call into the net.
-
-        Learning rate and optimizer options change in place (Adam keeps its
-        moments); a new optimizer class or new callbacks start fresh.
-        """
+        """Push the parameters changed since the last call into the net."""
         self._resolve_settings()
-        net, applied, now = self._net, self._applied, self._live_params()
-        net.batch_size, net.verbose = self.batch_size, self.verbose
-        net.module_.sigma = self.sigma_
-        if not all(map(_same, now["objective"], applied["objective"])):
-            net.module_.log_prior.copy_(self._log_prior)
-            net.criterion = make_objective(self._objective, self._log_prior, self.reg_strength)
-            net.initialize_criterion()
-        if now["callbacks"] is not applied["callbacks"]:
-            net.callbacks = copy.deepcopy(self.callbacks)
-            net.initialize_callbacks()
-        options = {k: v for k, v in now.items() if k == "lr" or k.startswith(_OPTIMIZER_PREFIX)}
-        if now["optimizer"] is not applied["optimizer"]:
-            net.optimizer = self.optimizer
-            net.set_params(**options)
-            net.initialize_optimizer()
-        else:
-            changed = {k: v for k, v in options.items() if not _same(v, applied.get(k))}
-            if changed:
-                net.set_params(**changed)
+        applied, now = self._applied, self._live_params()
+        changed = {k for k in now if k != "objective" and not same_value(now[k], applied.get(k))}
+        new_objective = not all(map(same_value, now["objective"], applied["objective"]))
+        self._net.update(
+            batch_size=self.batch_size, verbose=self.verbose, sigma=self.sigma_,
+            criterion=make_objective(self._objective, self._log_prior, self.reg_strength)
+            if new_objective else None,
+            log_prior=self._log_prior,
+            callbacks=(self.callbacks,) if "callbacks" in changed else None,
+            optimizer=self.optimizer if "optimizer" in changed else None,
+            optimizer_options={k: now[k] for k in now if (k == "lr" or k.startswith(
+                _OPTIMIZER_PREFIX)) and ("optimizer" in changed or k in changed)},
+        )
         self._applied = now
 
     # ------------------------------------------------------------------
@@ -636,10 +544,15 @@ class OnlineHardClustering(
                 self._net.module_.centroids[torch.from_numpy(starved)] = centers.to(self.device_)
             self.n_reassigned_ += len(starved)
 
-    def _finish(self, X):
-        labels = None
+    def _finish(self, X, reset):
+        """Labels, the input view of ``predict_proba``, and the collapse check."""
+        labels = self._infer(X, "labels").numpy()
         if self.compute_labels:
-            self.labels_ = labels = self._infer(X, "labels").numpy()
+            self.labels_ = labels
+        sums = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters)
+        if not reset:  # a stream adds up its chunks
+            sums = {key: value + self._input_view[key] for key, value in sums.items()}
+        self._input_view = sums
         self._warn_if_collapsed(labels)
 
     def _warn_if_collapsed(self, labels):
@@ -717,7 +630,7 @@ class OnlineHardClustering(
         with self._transaction(in_place=False):
             X = self._validate_X(X, reset=True)
             self._check_params_vs_input(X)
-            rng = _check_random_state(self.random_state)
+            rng = check_random_state(self.random_state)
             best_score, best = None, None
             for _ in range(self.n_init):
                 self._build(X, rng)
@@ -728,7 +641,7 @@ class OnlineHardClustering(
                 if best is None or score > best_score:
                     best_score, best = score, (self._net, self.n_iter_, self.n_steps_)
             self._net, self.n_iter_, self.n_steps_ = best
-            self._finish(X)
+            self._finish(X, reset=True)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -760,12 +673,12 @@ class OnlineHardClustering(
             if not first_call:
                 # scikit-learn validates parameters only at a first partial_fit
                 self._validate_params()
-                self._check_frozen()
+                check_frozen(self, self._frozen)
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_params_vs_input(X)
                 self._warn_if_small_first_chunk(len(X))
-                self._build(X, _check_random_state(self.random_state))
+                self._build(X, check_random_state(self.random_state))
             else:
                 self._apply_live_params()
             self._follow_drift(X, first_call)
@@ -773,211 +686,12 @@ class OnlineHardClustering(
             self._train(X, 1)
             if self.reassignment_ratio > 0:
                 self._reassign_starved(X)
-            self._finish(X)
+            self._finish(X, reset=first_call)
         return self
 
     # ------------------------------------------------------------------
-    # Inference
+    # Plumbing
     # ------------------------------------------------------------------
-    def _inference_rows(self):
-        """Rows per encoder call at inference: ``batch_size``, or more (up to
-        ``_INFER_MAX_ROWS``) for samples of few values."""
-        many = min(_INFER_VALUES // math.prod(self._sample_shape), _INFER_MAX_ROWS)
-        return max(self.batch_size, many)
-
-    def _infer(self, X, output):
-        """``"embedding"``, ``"costs"`` or ``"labels"`` of tensor X, on the CPU."""
-        return self._net.infer_all(X, output, self._inference_rows(),
-                                   self.batch_size * _COSTS_GROUP)
-
-    def _check_predict_input(self, X):
-        check_is_fitted(self)
-        return self._validate_X(X, reset=False)
-
-    def predict(self, X):
-        """Nearest cluster of each sample: ``argmin_k D[i, k]``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
-            New data, shaped like the training data.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,), dtype int64
-            Cluster index of each sample.
-        """
-        return self._infer(self._check_predict_input(X), "labels").numpy()
-
-    def predict_proba(self, X):
-        """Posterior cluster probabilities ``softmax_k(-D[i, k])``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
-            New data, shaped like the training data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_clusters), dtype float64
-            Rows sum to 1.
-        """
-        costs = self._infer(self._check_predict_input(X), "costs")
-        return torch.softmax(-costs.double(), dim=1).numpy()
-
-    def transform(self, X):
-        """Embed X in the latent space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
-            New data, shaped like the training data.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, latent_dim), dtype float32
-            The encoder's output, times ``embedding_scale_``.
-        """
-        return self._infer(self._check_predict_input(X), "embedding").numpy()
-
-    def score(self, X, y=None):
-        """Silhouette of the predicted clusters in the embedding (higher is better).
-
-        The mean silhouette of ``predict(X)`` on ``transform(X)``, on a
-        fixed subset of 2000 samples when X is larger; -1 when everything
-        falls into one cluster.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, \\*sample_shape)
-            Data to score.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        score : float
-            In [-1, 1].
-        """
-        return self._own_silhouette(self._check_predict_input(X))[0]
-
-    def _own_silhouette(self, X):
-        """Silhouette of tensor X's labels in the model's own embedding, and
-        the number of clusters the scored subset falls into."""
-        if len(X) > _SCORE_SAMPLE:  # a fixed subset: the score is deterministic
-            rows = np.random.RandomState(0).choice(len(X), _SCORE_SAMPLE, replace=False)
-            X = X[np.sort(rows)]
-        z = self._infer(X, "embedding")
-        with torch.no_grad():
-            labels = self._net.module_.nearest(z.to(self.device_)).cpu().numpy()
-        n_labels = len(np.unique(labels))
-        if n_labels < 2 or n_labels >= len(labels):
-            return -1.0, n_labels
-        return float(silhouette_score(z.numpy(), labels)), n_labels
-
-    # ------------------------------------------------------------------
-    # Weights-only persistence
-    # ------------------------------------------------------------------
-    def save(self, path):
-        """Save parameters and weights to a file that is safe to load.
-
-        The file holds only tensors, numbers and strings, and :meth:`load`
-        reads it with ``torch.load(weights_only=True)``, so a file from an
-        untrusted source cannot run code. It keeps what prediction needs,
-        not the optimizer state, history, callbacks or ``labels_``: a
-        loaded model predicts identically, and further ``partial_fit`` calls
-        start a fresh optimizer state.
-
-        Parameters
-        ----------
-        path : str or path-like
-            File to write.
-
-        Examples
-        --------
-        >>> import os, tempfile, numpy as np
-        >>> from hardclust import OnlineHardClustering
-        >>> X = np.random.RandomState(0).normal(size=(60, 3))
-        >>> model = OnlineHardClustering(n_clusters=2, max_epochs=2, random_state=0).fit(X)
-        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
-        >>> model.save(path)
-        >>> loaded = OnlineHardClustering.load(path)
-        >>> bool((loaded.predict(X) == model.predict(X)).all())
-        True
-        """
-        check_is_fitted(self)
-        save_model(self, path)
-
-    @classmethod
-    def load(cls, path, *, encoder=None, device="auto"):
-        """Load a model written by :meth:`save` (weights only, no pickle).
-
-        Parameters
-        ----------
-        path : str or path-like
-            File written by :meth:`save`.
-        encoder : nn.Module subclass, callable or nn.Module, default=None
-            The architecture, needed when the model was saved with a custom
-            encoder (its weights are in the file, its code is not).
-        device : str or torch.device, default="auto"
-            Where to put the model.
-
-        Returns
-        -------
-        model : OnlineHardClustering
-            Fitted, ready to ``predict``.
-
-        Raises
-        ------
-        ValueError
-            If the file is not a hardclust weights file, or the encoder
-            does not match the saved weights.
-        """
-        return load_model(cls, path, encoder, device)
-
-    def _restore(self, saved):
-        """Rebuild the net of a :meth:`load`-ed model from the saved dict."""
-        self._validate_params()
-        self.device_ = resolve_device(self.device)
-        self._resolve_settings()
-        self.sigma_ = saved.get("sigma", self.sigma_)
-        self.lr_ = saved.get("lr", self.lr_)
-        self.max_epochs_ = saved.get("max_epochs", 1)
-        self._build(torch.zeros(2, *self._sample_shape), _check_random_state(self.random_state),
-                    scale=saved["scale"])
-        self._net.module_.load_state_dict(saved["module"])
-        self._net.module_.eval()  # as a fitted model rests
-        self.n_iter_ = saved["n_iter"]
-        self.n_steps_ = saved["n_steps"]
-
-    # ------------------------------------------------------------------
-    # Fitted attributes and plumbing
-    # ------------------------------------------------------------------
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "_net")
-
-    def _fitted_net(self, name):
-        if not hasattr(self, "_net"):
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit.")
-        return self._net
-
-    @property
-    def cluster_centers_(self):
-        net = self._fitted_net("cluster_centers_")
-        return net.module_.centroids.detach().cpu().numpy().copy()
-
-    @property
-    def encoder_(self):
-        return self._fitted_net("encoder_").module_.encoder
-
-    @property
-    def embedding_scale_(self):
-        return self._fitted_net("embedding_scale_").module_.scale
-
-    @property
-    def history_(self):
-        return self._fitted_net("history_").history
-
     @property
     def _n_features_out(self):
         return self.latent_dim
@@ -986,11 +700,3 @@ class OnlineHardClustering(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-    def __setstate__(self, state):
-        if state.get("_hardclust_version") is not None:
-            warn_if_other_release(state["_hardclust_version"], what="This model")
-        super().__setstate__(state)
-        # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
-        if "_net" in self.__dict__:
-            self.device_ = torch.device(self._net.device)

@@ -87,7 +87,7 @@ def test_methods_are_invariant_to_subsets(blobs):
 
 
 def test_inference_chunking_does_not_change_outputs(blobs, monkeypatch):
-    import hardclust.estimator as estimator
+    import hardclust._inference as estimator
 
     X, _ = blobs
     model = _model(batch_size=16).fit(X)
@@ -255,7 +255,7 @@ def test_clone_gives_unfitted_copy_with_same_params(blobs):
         "n_clusters", "encoder", "latent_dim", "sigma", "prior", "objective",
         "reg_strength", "init", "n_init", "input_shape", "batch_size", "max_epochs", "lr",
         "optimizer", "device", "callbacks", "compute_labels", "verbose", "random_state",
-        "regularization",
+        "regularization", "reassignment_ratio", "drift_threshold",
     }
 
 
