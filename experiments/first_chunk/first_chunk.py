@@ -1,0 +1,58 @@
+"""Question: how many rows must the first partial_fit chunk hold?
+
+The first ``partial_fit`` call places the centroids by k-means on that chunk
+alone. 8 Gaussian blobs in 32 dimensions (``make_blobs``, ``cluster_std``
+given), a first chunk of M rows, then chunks of 5,000 until 30,050 rows;
+ACC of the final model on all rows, per seed.
+
+Run: ``python experiments/first_chunk/first_chunk.py --std 4 --first 50 200 800 --json out.json``.
+"""
+
+import argparse
+import json
+import platform
+import sys
+import warnings
+
+import numpy as np
+import torch
+from sklearn.datasets import make_blobs
+
+import hardclust
+from hardclust import OnlineHardClustering
+from hardclust.metrics import cluster_accuracy
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--std", type=float, default=4.0)
+    parser.add_argument("--first", type=int, nargs="+", default=[50, 200, 800])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    runs = []
+    for first in args.first:
+        for seed in args.seeds:
+            X, y = make_blobs(30050, n_features=32, centers=8, cluster_std=args.std,
+                              random_state=seed)
+            X = X.astype(np.float32)
+            model = OnlineHardClustering(8, random_state=seed).partial_fit(X[:first])
+            for start in range(first, len(X), 5000):
+                model.partial_fit(X[start:start + 5000])
+            runs.append({"first": first, "seed": seed,
+                         "acc": float(cluster_accuracy(y, model.predict(X)))})
+        print(first, [round(r["acc"], 3) for r in runs if r["first"] == first], flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"question": "How many rows must the first partial_fit chunk hold?",
+                       "command": " ".join(["python", *sys.argv]), "arguments": vars(args),
+                       "environment": {"python": platform.python_version(),
+                                       "torch": torch.__version__,
+                                       "hardclust": hardclust.__version__, "cores": 1},
+                       "runs": runs}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
