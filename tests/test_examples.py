@@ -28,9 +28,11 @@ def test_streaming():
 
 def test_grid_search():
     results = _load("grid_search").main(["--smoke"])
-    assert len(results) == 2
-    for search in results.values():
-        assert search.best_params_["sigma"] in (10.0, 100.0)
+    assert set(results) == {"n_clusters, without labels", "sigma, with labels"}
+    k = results["n_clusters, without labels"].best_params_["onlinehardclustering__n_clusters"]
+    assert k in (2, 3, 4)
+    assert results["sigma, with labels"].best_params_["onlinehardclustering__sigma"] in (
+        100.0, 200.0, 400.0)
 
 
 def test_custom_encoder():
