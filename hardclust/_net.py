@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state as sklearn_check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
 from torch import nn
 
 from ._progress import EpochTable, FitProgress
@@ -56,11 +57,19 @@ class ClusterModule(nn.Module):
         so that the initial centroids start well apart relative to
         ``sigma`` (a mean squared distance of ``8 * latent_dim`` with
         ``init="k-means"``), whatever the scale of the input.
+    decoder : nn.Module, default=None
+        Maps the encoder's raw output back to ``(B, *input_shape)``.
+    reconstruction : float, default=0.0
+        Weight of the decoder's mean squared error in the training loss.
     """
 
-    def __init__(self, encoder, centroids, sigma, log_prior, scale=1.0):
+    def __init__(self, encoder, centroids, sigma, log_prior, scale=1.0, decoder=None,
+                 reconstruction=0.0):
         super().__init__()
         self.encoder = encoder
+        if decoder is not None:  # only then: a default model's state_dict is unchanged
+            self.decoder = decoder
+        self.reconstruction = float(reconstruction)
         self.centroids = nn.Parameter(centroids.clone())
         self.register_buffer("log_prior", log_prior.clone())
         self.sigma = float(sigma)
@@ -214,8 +223,10 @@ class ClusterNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, _ = unpack_data(batch)
-        z = self.infer(Xi, **fit_params)
-        costs = self.module_.costs(z)
+        Xi = to_tensor(Xi, device=self.device)
+        module = self.module_
+        z_raw = module.encoder(Xi)
+        costs = module.costs(module.head(z_raw))
         if not torch.isfinite(costs).all():
             raise FloatingPointError(
                 "the latent costs became non-finite (NaN or inf): the encoder "
@@ -223,6 +234,9 @@ class ClusterNet(NeuralNet):
                 "StandardScaler), lower lr, or raise sigma."
             )
         loss, labels = self.criterion_(costs)
+        if module.reconstruction > 0:  # IDEC: keep what clustering does not use yet
+            loss = loss + module.reconstruction * torch.nn.functional.mse_loss(
+                module.decoder(z_raw), Xi)
         if not torch.isfinite(loss):
             raise FloatingPointError(
                 "the training loss became non-finite (NaN or inf): the "

@@ -47,6 +47,7 @@ def save_model(model, path):
     """Write the fitted ``model``'s parameters and weights to ``path``."""
     params = model.get_params()
     encoder = params.pop("encoder")
+    decoder = params.pop("decoder")
     for key in ("callbacks", "device", "optimizer"):
         params.pop(key)  # code or machine-specific, not data
     if not isinstance(params["random_state"], (Integral, type(None))):
@@ -66,6 +67,7 @@ def save_model(model, path):
             "params": params,
             "optimizer": f"{model.optimizer.__module__}.{model.optimizer.__qualname__}",
             "encoder_name": encoder if isinstance(encoder, str) else None,
+            "decoder_name": decoder if isinstance(decoder, str) else None,
             "encoder_class": type(model.encoder_).__name__,
             "sample_shape": list(model._sample_shape),
             "input_layout": list(model._input_layout),
@@ -93,7 +95,7 @@ def _optimizer_class(qualified):
     return torch.optim.Adam
 
 
-def load_model(cls, path, encoder, device):
+def load_model(cls, path, encoder, device, decoder=None):
     """The model :func:`save_model` wrote to ``path`` (see ``OnlineHardClustering.load``)."""
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
@@ -114,6 +116,12 @@ def load_model(cls, path, encoder, device):
             f"({saved.get('encoder_class', saved.get('encoder_name'))}); pass its "
             "architecture: OnlineHardClustering.load(path, encoder=...)."
         )
+    decoder_name = saved.get("decoder_name", "auto")
+    if decoder is None and decoder_name is None:
+        raise ValueError(
+            f"{path} was saved with a custom decoder; pass its architecture: "
+            "OnlineHardClustering.load(path, decoder=...)."
+        )
     params = dict(saved["params"])
     params.pop("regularization", None)  # 0.2.0's name for objective
     if saved["params"].get("regularization") not in (None, "deprecated"):
@@ -124,6 +132,7 @@ def load_model(cls, path, encoder, device):
     if isinstance(params.get("init"), list):
         params["init"] = np.asarray(params["init"])
     model = cls(**params, encoder=name if encoder is None else encoder, device=device,
+                decoder=decoder_name if decoder is None else decoder,
                 optimizer=_optimizer_class(saved.get("optimizer", "torch.optim.Adam")))
     model._sample_shape = tuple(saved["sample_shape"])
     model._input_layout = tuple(saved["input_layout"])
@@ -172,7 +181,7 @@ class PersistenceMixin:
         save_model(self, path)
 
     @classmethod
-    def load(cls, path, *, encoder=None, device="auto"):
+    def load(cls, path, *, encoder=None, decoder=None, device="auto"):
         """Load a model written by :meth:`save` (weights only, no pickle).
 
         Parameters
@@ -182,6 +191,8 @@ class PersistenceMixin:
         encoder : nn.Module subclass, callable or nn.Module, default=None
             The architecture, needed when the model was saved with a custom
             encoder (its weights are in the file, its code is not).
+        decoder : nn.Module subclass, callable or nn.Module, default=None
+            Likewise for a custom decoder (``reconstruction > 0``).
         device : str or torch.device, default="auto"
             Where to put the model.
 
@@ -196,7 +207,7 @@ class PersistenceMixin:
             If the file is not a hardclust weights file, or the encoder
             does not match the saved weights.
         """
-        return load_model(cls, path, encoder, device)
+        return load_model(cls, path, encoder, device, decoder)
 
     def _restore(self, saved):
         """Rebuild the net of a :meth:`load`-ed model from the saved dict."""

@@ -32,7 +32,7 @@ from ._params import Callbacks, Centers, Device, Prior, Shape, check_cross_param
     check_frozen, same_value
 from ._inference import InferenceMixin, input_view_sums
 from ._persistence import PersistenceMixin
-from .encoders import ENCODERS, check_encoder_output, make_encoder
+from .encoders import DECODERS, ENCODERS, check_encoder_output, make_decoder, make_encoder
 from .exceptions import ClusterCollapseWarning, SmallFirstChunkWarning
 from .objectives import OBJECTIVES, make_objective
 
@@ -55,7 +55,8 @@ _FIRST_CHUNK_MAX = 2048
 # Rows of a partial_fit chunk on which starved clusters are looked for.
 _REASSIGN_ROWS = 4096
 # Set when the model starts; partial_fit refuses to change them afterwards.
-_FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device")
+_FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
+           "reconstruction", "decoder")
 _OPTIMIZER_PREFIX = "optimizer__"
 
 
@@ -92,6 +93,19 @@ class OnlineHardClustering(
         latent_dim)``; an instance is deep-copied at ``fit``.
     latent_dim : int, default=128
         Size of the embedding (``transform`` output).
+    reconstruction : float, default=0.0
+        Weight of a reconstruction term: a decoder maps the embedding back
+        to the input and the loss adds ``reconstruction * MSE`` (IDEC-style;
+        keeps training one-stage and online). 0 builds no decoder.
+
+        .. versionadded:: 0.3.0
+    decoder : {"auto", "mlp", "conv2d", "conv1d"}, nn.Module subclass, \
+            callable or nn.Module, default="auto"
+        The decoder when ``reconstruction > 0``: ``"auto"`` mirrors a named
+        encoder; a custom encoder needs its decoder, called as
+        ``decoder(input_shape, latent_dim)`` (an instance is deep-copied).
+
+        .. versionadded:: 0.3.0
     sigma : float or "auto", default="auto"
         Cluster variance, in squared latent units: too small collapses,
         too large blurs. ``"auto"`` is ``25 / 16 * latent_dim`` (200 at
@@ -253,6 +267,8 @@ class OnlineHardClustering(
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "encoder": [StrOptions({"auto", *ENCODERS}), callable],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "reconstruction": [Interval(Real, 0, None, closed="left")],
+        "decoder": [StrOptions({"auto", *DECODERS}), callable],
         "sigma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "prior": [Prior(), None],
         "objective": [StrOptions(set(OBJECTIVES))],
@@ -280,6 +296,8 @@ class OnlineHardClustering(
         *,
         encoder="auto",
         latent_dim=128,
+        reconstruction=0.0,
+        decoder="auto",
         sigma="auto",
         prior=None,
         objective="hard",
@@ -304,6 +322,8 @@ class OnlineHardClustering(
         self.n_clusters = n_clusters
         self.encoder = encoder
         self.latent_dim = latent_dim
+        self.reconstruction = reconstruction
+        self.decoder = decoder
         self.sigma = sigma
         self.prior = prior
         self.objective = objective
@@ -433,6 +453,10 @@ class OnlineHardClustering(
         with seeded(draw_seed(rng), torch.device("cpu")):
             encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
             centroids = torch.randn(self.n_clusters, self.latent_dim)
+            decoder = None
+            if self.reconstruction > 0:
+                decoder = make_decoder(self.decoder, self._sample_shape, self.latent_dim,
+                                       encoder=self.encoder).to(self.device_)
         encoder = encoder.to(self.device_)
         check_encoder_output(encoder, X[:2].to(self.device_), self.latent_dim)
         if scale is None:
@@ -443,7 +467,8 @@ class OnlineHardClustering(
                                          batch_size=self.batch_size,
                                          device=self.device_, rng=rng)
         self._net = ClusterNet.build(
-            ClusterModule(encoder, centroids, self.sigma_, self._log_prior, scale),
+            ClusterModule(encoder, centroids, self.sigma_, self._log_prior, scale,
+                          decoder=decoder, reconstruction=self.reconstruction),
             make_objective(self._objective, self._log_prior, self.reg_strength),
             optimizer=self.optimizer, optimizer_params=self._optimizer_params(),
             lr=self.lr_, batch_size=self.batch_size, callbacks=self.callbacks,
