@@ -303,3 +303,17 @@ def reseed_starved(z, costs, ratio, rng):
     weights = (costs.min(dim=1).values - costs.min()).double().clamp_min(0).numpy() + 1e-12
     rows = rng.choice(n_samples, len(starved), replace=False, p=weights / weights.sum())
     return starved, z[np.sort(rows)]
+
+
+def shrink_toward(module, fresh, shrink):
+    """Soft reset: every parameter becomes ``shrink * own + (1 - shrink) * fresh``.
+
+    "Shrink and perturb" (Miklautz et al., "Breaking the Reclustering
+    Barrier", 2024): the network keeps most of what it learned and moves
+    part of the way toward a freshly initialised copy, which undoes early
+    over-commitment to the first partition. ``fresh`` has the same
+    architecture (its parameters are read, never trained).
+    """
+    with torch.no_grad():
+        for own, new in zip(module.parameters(), fresh.parameters()):
+            own.mul_(shrink).add_(new.to(own.device), alpha=1.0 - shrink)

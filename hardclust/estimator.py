@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from . import __version__
-from ._initialization import log_prior, start
+from ._initialization import balanced_kmeans, embed_sample, log_prior, shrink_toward, start
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import Callbacks, Centers, Device, Prior, Shape, check_cross_params, \
@@ -133,6 +133,18 @@ class OnlineHardClustering(
 
         .. versionchanged:: 0.3.0
            Arrays and callables are accepted.
+    reset_interval : int or None, default=None
+        Every ``reset_interval`` epochs of ``fit`` (not in its last
+        interval), soft-reset the encoder toward a fresh initialisation
+        (``reset_shrink``) and re-cluster the centroids by k-means on the
+        current embedding, with a fresh optimizer state (Miklautz et al.,
+        2024). ``None`` never resets; ``partial_fit`` never does.
+
+        .. versionadded:: 0.3.0
+    reset_shrink : float, default=0.8
+        Part of its weights the encoder keeps at a reset.
+
+        .. versionadded:: 0.3.0
     n_init : int, default=1
         Trainings ``fit`` runs; the one whose predictions use the most
         clusters, then with the highest silhouette in its own embedding,
@@ -221,6 +233,8 @@ class OnlineHardClustering(
         ``partial_fit``).
     n_steps_ : int
         Optimisation steps (mini-batches) made so far.
+    n_resets_ : int
+        Soft resets made by ``reset_interval``.
     n_reassigned_, n_drift_resets_ : int
         Centroids moved by ``reassignment_ratio``, and re-placements by
         ``drift_threshold``, so far (``partial_fit`` only).
@@ -269,6 +283,8 @@ class OnlineHardClustering(
         "reg_strength": [Interval(Real, 0, None, closed="left")],
         "init": [StrOptions({"k-means", "random"}), callable, Centers()],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "reset_interval": [Interval(Integral, 1, None, closed="left"), None],
+        "reset_shrink": [Interval(Real, 0, 1, closed="right")],
         "input_shape": [Shape(), None],
         "reassignment_ratio": [Interval(Real, 0, 1, closed="both")],
         "drift_threshold": [Interval(Real, 1, None, closed="neither"), None],
@@ -298,6 +314,8 @@ class OnlineHardClustering(
         reg_strength=1.0,
         init="k-means",
         n_init=1,
+        reset_interval=None,
+        reset_shrink=0.8,
         input_shape=None,
         reassignment_ratio=0.01,
         drift_threshold=None,
@@ -324,6 +342,8 @@ class OnlineHardClustering(
         self.reg_strength = reg_strength
         self.init = init
         self.n_init = n_init
+        self.reset_interval = reset_interval
+        self.reset_shrink = reset_shrink
         self.input_shape = input_shape
         self.reassignment_ratio = reassignment_ratio
         self.drift_threshold = drift_threshold
@@ -475,6 +495,7 @@ class OnlineHardClustering(
         self.n_steps_ = 0
         self.n_reassigned_ = 0
         self.n_drift_resets_ = 0
+        self.n_resets_ = 0
         self._hardclust_version = __version__
 
     # ------------------------------------------------------------------
@@ -484,6 +505,31 @@ class OnlineHardClustering(
         """``epochs`` shuffled passes over the tensor X."""
         self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng))
         self.n_iter_ += epochs
+
+    def _train_with_resets(self, X, epochs):
+        """``epochs`` passes, with a soft reset every ``reset_interval`` of them."""
+        interval = self.reset_interval or epochs
+        done = 0
+        while done < epochs:
+            self._train(X, min(interval, epochs - done))
+            done = min(done + interval, epochs)
+            if epochs - done >= interval:  # the last interval trains undisturbed
+                self._soft_reset(X)
+
+    def _soft_reset(self, X):
+        """Shrink the encoder toward a fresh one, re-cluster, restart the optimizer."""
+        module = self._net.module_
+        with seeded(draw_seed(self._rng), torch.device("cpu")):
+            fresh = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
+        shrink_toward(module.encoder, fresh, self.reset_shrink)
+        z = embed_sample(module.encoder, X, self.batch_size, self.device_, self._rng)
+        centers = balanced_kmeans(z * module.scale, self.n_clusters,
+                                  self._log_prior.double().numpy(), self._rng)
+        with torch.no_grad():
+            module.centroids.copy_(torch.from_numpy(centers).float())
+        module.eval()  # embed_sample leaves BatchNorm as it found it
+        self._net.initialize_optimizer()
+        self.n_resets_ += 1
 
     def _finish(self, X, reset):
         """Labels, the input view of ``predict_proba``, and the collapse check."""
@@ -575,7 +621,7 @@ class OnlineHardClustering(
             best_score, best = None, None
             for _ in range(self.n_init):
                 self._build(X, rng)
-                self._train(X, self.max_epochs_)
+                self._train_with_resets(X, self.max_epochs_)
                 # Fewer used clusters lose first: merged clusters can be
                 # well separated, so a collapsing run may have a good silhouette.
                 score = self._own_silhouette(X)[::-1] if self.n_init > 1 else 0
