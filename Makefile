@@ -27,6 +27,7 @@ $(VENV)/.docs: $(VENV)/.installed
 	touch $@
 
 docs: $(VENV)/.docs
+	rm -rf docs/generated  # autosummary pages of names that no longer exist fail the build
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
 	@echo "site: docs/_build/html/index.html"
 
@@ -34,4 +35,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_assignment.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/generated docs/_build

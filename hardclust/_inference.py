@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import torch
+from sklearn.base import TransformerMixin
 from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted
 
@@ -79,9 +80,12 @@ def input_view_log_likelihood(X, view):
     return torch.cat(out) if out else torch.empty(0, len(counts), dtype=torch.float64)
 
 
-class InferenceMixin:
+class InferenceMixin(TransformerMixin):
     """``predict``, ``predict_proba``, ``transform``, ``score`` and the fitted
-    attributes read from the net; mixed into ``OnlineHardClustering``."""
+    attributes read from the net; mixed into ``OnlineHardClustering``.
+
+    A ``TransformerMixin`` itself, so that scikit-learn wraps the
+    ``transform`` defined here for ``set_output``."""
 
     def _inference_rows(self):
         """Rows per encoder call at inference: ``batch_size``, or more (up to

@@ -120,7 +120,9 @@ def same_value(a, b):
             return bool(np.array_equal(np.asarray(a), np.asarray(b)))
         except (TypeError, ValueError):
             return False
-    if isinstance(a, (str, Real, torch.device)) and isinstance(b, (str, Real, torch.device)):
+    if isinstance(a, Real) and isinstance(b, Real):
+        return isinstance(a, bool) == isinstance(b, bool) and a == b  # np.int64(3) is 3
+    if isinstance(a, (str, torch.device)) and isinstance(b, (str, torch.device)):
         return type(a) is type(b) and a == b
     return False
 

@@ -34,7 +34,10 @@ class StreamingMixin:
 
     def _warn_if_small_first_chunk(self, n_rows):
         needed = min(_FIRST_CHUNK_PER_CLUSTER * self.n_clusters, _FIRST_CHUNK_MAX)
-        if n_rows < needed and isinstance(self.init, str) and self.init == "k-means":
+        # "k-means" and a callable init start from this chunk alone; an array
+        # or "random" does not look at it
+        from_chunk = callable(self.init) or (isinstance(self.init, str) and self.init == "k-means")
+        if n_rows < needed and from_chunk:
             warnings.warn(
                 f"the first partial_fit chunk has {n_rows} rows; the model places "
                 f"its {self.n_clusters} centroids by k-means on this chunk alone, "

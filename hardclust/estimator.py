@@ -635,12 +635,15 @@ class OnlineHardClustering(
     def partial_fit(self, X, y=None):
         """Update the model with one shuffled pass over a chunk of data.
 
-        The first call starts the model. Later calls read the current
+        The first call starts the model. Every call reads the current
         ``lr``, optimizer and its options, ``batch_size``, ``sigma``,
         ``objective``, ``reg_strength``, ``prior``, ``callbacks``,
-        ``verbose``, ``compute_labels`` and ``reassignment_ratio``; changing ``n_clusters``,
-        ``encoder``, ``latent_dim``, ``input_shape``, ``init`` or ``device``
-        after the first call raises (``fit`` starts over).
+        ``verbose``, ``compute_labels``, ``reassignment_ratio`` and
+        ``drift_threshold``. Changing ``n_clusters``, ``encoder``,
+        ``latent_dim``, ``input_shape``, ``init``, ``device``,
+        ``reconstruction`` or ``decoder`` after the first call raises, naming
+        the parameter (``fit`` starts over). ``random_state`` seeds the
+        stream at the first call.
 
         Parameters
         ----------

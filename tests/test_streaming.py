@@ -157,3 +157,19 @@ def test_reassignment_leaves_a_stationary_stream_untouched():
             model.partial_fit(chunk)
     assert models[1].n_reassigned_ == 0
     np.testing.assert_array_equal(models[0].cluster_centers_, models[1].cluster_centers_)
+
+
+def test_a_numpy_integer_equal_to_the_start_is_no_change(X):
+    model = _started(X)
+    model.set_params(n_clusters=np.int64(4), latent_dim=np.int32(128)).partial_fit(X)
+    assert model.n_iter_ == 2
+
+
+def test_callable_init_also_warns_for_a_small_first_chunk(X):
+    from sklearn.cluster import KMeans
+
+    def init(Z, n_clusters, random_state):
+        return KMeans(n_clusters, n_init=1, random_state=0).fit(Z).cluster_centers_
+
+    with pytest.warns(SmallFirstChunkWarning):
+        OnlineHardClustering(4, init=init, random_state=0).partial_fit(X[:50])
