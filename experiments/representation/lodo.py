@@ -1,0 +1,48 @@
+"""Leave-one-dataset-out choice among candidate defaults, from benchmark JSON.
+
+Each candidate is a JSON written by ``python -m hardclust.benchmark`` (its
+runs: dataset, seed, ACC, NMI). For each data set left out, the candidate
+with the best mean ACC + NMI over the *other* data sets is chosen and
+reported on the left-out one; a default changes only if that beats the
+current default there.
+
+Run: ``python experiments/representation/lodo.py default=docs/data/suite_dev.json
+reconstruction=1.0=experiments/representation/screen_reconstruction_1_0.json ...``
+"""
+
+import json
+import sys
+from collections import defaultdict
+
+import numpy as np
+
+
+def load(path, seeds):
+    runs = json.load(open(path))["runs"]
+    table = defaultdict(list)
+    for run in runs:
+        if run["method"] in ("hard", "hardclust") and run["seed"] in seeds:
+            table[run["dataset"]].append((run["ACC"], run["NMI"]))
+    return {name: np.mean(values, axis=0) for name, values in table.items()}
+
+
+def main(argv):
+    seeds = {0, 1}
+    candidates = {}
+    for item in argv:
+        name, path = item.rsplit("=", 1)
+        candidates[name] = load(path, seeds)
+    datasets = sorted(set.intersection(*(set(c) for c in candidates.values())))
+    print("| data set | " + " | ".join(candidates) + " | chosen without it | ACC / NMI there |")
+    print("|---" * (len(candidates) + 3) + "|")
+    for left_out in datasets:
+        others = [d for d in datasets if d != left_out]
+        chosen = max(candidates, key=lambda c: np.mean([candidates[c][d].sum() for d in others]))
+        cells = [f"{candidates[c][left_out][0]:.3f} / {candidates[c][left_out][1]:.3f}"
+                 for c in candidates]
+        acc, nmi = candidates[chosen][left_out]
+        print(f"| {left_out} | " + " | ".join(cells) + f" | {chosen} | {acc:.3f} / {nmi:.3f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
