@@ -32,7 +32,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
-import hardclust
+from hardclust import __version__ as hardclust_version
 from hardclust import OnlineHardClustering
 
 
@@ -105,7 +105,7 @@ def main():
             "command": " ".join(["python", *sys.argv]),
             "arguments": vars(args),
             "environment": {"python": platform.python_version(), "torch": torch.__version__,
-                            "sklearn": sklearn.__version__, "hardclust": hardclust.__version__,
+                            "sklearn": sklearn.__version__, "hardclust": hardclust_version,
                             "cores": torch.get_num_threads()},
             "runs": runs,
         }

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from sklearn.datasets import make_blobs
 
-import hardclust
+from hardclust import __version__ as hardclust_version
 from hardclust import OnlineHardClustering
 from hardclust.metrics import cluster_accuracy
 
@@ -50,7 +50,7 @@ def main():
                        "command": " ".join(["python", *sys.argv]), "arguments": vars(args),
                        "environment": {"python": platform.python_version(),
                                        "torch": torch.__version__,
-                                       "hardclust": hardclust.__version__, "cores": 1},
+                                       "hardclust": hardclust_version, "cores": 1},
                        "runs": runs}, f, indent=1)
 
 

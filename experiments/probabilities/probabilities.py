@@ -33,7 +33,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.special import log_softmax, softmax
 from sklearn.metrics import roc_auc_score
 
-import hardclust
+from hardclust import __version__ as hardclust_version
 from hardclust import OnlineHardClustering
 from hardclust.benchmark import DATASETS
 
@@ -98,7 +98,7 @@ def main():
                 "arguments": vars(args),
                 "environment": {"python": platform.python_version(), "torch": torch.__version__,
                                 "sklearn": sklearn.__version__,
-                                "hardclust": hardclust.__version__, "cores": 1},
+                                "hardclust": hardclust_version, "cores": 1},
                 "runs": runs,
             }, f, indent=1)
 
