@@ -234,7 +234,8 @@ class ClusterNet(NeuralNet):
                 "StandardScaler), lower lr, or raise sigma."
             )
         loss, labels = self.criterion_(costs)
-        if module.reconstruction > 0:  # IDEC: keep what clustering does not use yet
+        # IDEC: keep what clustering does not use yet (modules of 0.2 have no term)
+        if getattr(module, "reconstruction", 0.0) > 0:
             loss = loss + module.reconstruction * torch.nn.functional.mse_loss(
                 module.decoder(z_raw), Xi)
         if not torch.isfinite(loss):

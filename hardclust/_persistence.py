@@ -233,3 +233,15 @@ class PersistenceMixin:
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:
             self.device_ = torch.device(self._net.device)
+        if "_net" in self.__dict__ and "_frozen" not in self.__dict__:
+            self._upgrade_from_0_2()
+
+    def _upgrade_from_0_2(self):
+        """Give a model pickled by 0.2 what 0.3's partial_fit reads."""
+        self._resolve_settings()
+        self.sigma_ = self._net.module_.sigma
+        self.max_epochs_ = 1
+        self._applied = self._live_params()
+        self._frozen = {name: getattr(self, name) for name in self._FROZEN}
+        self.n_reassigned_ = self.n_drift_resets_ = self.n_resets_ = 0
+        self._input_view = None

@@ -271,6 +271,9 @@ class OnlineHardClustering(
     array([1., 1.])
     """
 
+    # Set when the model starts; partial_fit refuses to change them afterwards.
+    _FROZEN = _FROZEN
+
     _parameter_constraints: dict = {
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "encoder": [StrOptions({"auto", *ENCODERS}), callable],
@@ -490,7 +493,7 @@ class OnlineHardClustering(
         )
         self._rng = rng
         self._applied = self._live_params()
-        self._frozen = {name: getattr(self, name) for name in _FROZEN}
+        self._frozen = {name: getattr(self, name) for name in self._FROZEN}
         self.n_iter_ = 0
         self.n_steps_ = 0
         self.n_reassigned_ = 0
@@ -537,7 +540,7 @@ class OnlineHardClustering(
         if self.compute_labels:
             self.labels_ = labels
         sums = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters)
-        if not reset:  # a stream adds up its chunks
+        if not reset and self._input_view is not None:  # a stream adds up its chunks
             sums = {key: value + self._input_view[key] for key, value in sums.items()}
         self._input_view = sums
         self._warn_if_collapsed(labels)

@@ -167,3 +167,20 @@ def test_weights_file_from_another_release_warns(X, tmp_path, monkeypatch):
     with pytest.warns(HardclustVersionWarning, match=saved_with):
         loaded = OnlineHardClustering.load(tmp_path / "model.pt")
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_model_pickled_by_0_2_goes_on_streaming(X):
+    model = _model().fit(X)
+    old = dict(model.__dict__)
+    # what 0.2 did not have: the start's frozen parameters, the live ones,
+    # the counters of 0.3's options, the input view and the resolved lr
+    for name in ("_frozen", "_applied", "n_reassigned_", "n_drift_resets_", "n_resets_",
+                 "_input_view", "lr_", "max_epochs_"):
+        old.pop(name)
+    del old["_net"].module_.reconstruction
+    model.__dict__.clear()
+    model.__dict__.update(old)
+    loaded = pickle.loads(pickle.dumps(model))
+    loaded.partial_fit(X)
+    assert loaded.n_reassigned_ == 0 and loaded.lr_ == 1e-3
+    assert loaded.predict_proba(X[:3]).shape[0] == 3
