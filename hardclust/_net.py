@@ -17,11 +17,13 @@ from sklearn.utils import check_random_state as sklearn_check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
+from skorch.utils import to_device, to_tensor
 from torch import nn
 
 from ._progress import EpochTable, FitProgress
 
+# Stands, in a pickle, for "the same object as the initialised attribute".
+_LINKED_TO_INITIALIZED = "<same as the initialised attribute>"
 # Start of torch's error for BatchNorm in training on one value per channel.
 _BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
 
@@ -297,26 +299,53 @@ class ClusterNet(NeuralNet):
             self.module_.log_prior.copy_(log_prior)
             self.criterion = criterion
             self.initialize_criterion()
+            # skorch's public initialize_criterion leaves it where it was built
+            self.criterion_ = to_device(self.criterion_, self.device)
         if callbacks is not None:
             self.callbacks = copy.deepcopy(callbacks[0])
             self.initialize_callbacks()
+        # skorch's set_params edits the live optimizer for lr / optimizer__*
+        # but not the attributes a new optimizer is built from: set both
+        vars(self).update(optimizer_options or {})
         if optimizer is not None:
             self.optimizer = optimizer
-            self.set_params(**(optimizer_options or {}))
             self.initialize_optimizer()
         elif optimizer_options:
             self.set_params(**optimizer_options)
 
-    def train_epochs(self, X, epochs, seed):
+    # The module and criterion are passed as instances, so ``module`` is
+    # ``module_`` (and ``criterion`` is ``criterion_``). skorch maps only the
+    # trailing-underscore attributes to the CPU when a model pickled on CUDA
+    # is loaded without it; the plain names would carry CUDA tensors through
+    # the ordinary pickle. They are relinked instead of pickled twice.
+    _LINKED = ("module", "criterion")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for name in self._LINKED:
+            if state.get(name) is getattr(self, name + "_", None):
+                state[name] = _LINKED_TO_INITIALIZED
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for name in self._LINKED:
+            if isinstance(getattr(self, name, None), str) and \
+                    getattr(self, name) == _LINKED_TO_INITIALIZED:
+                setattr(self, name, getattr(self, name + "_"))
+
+    def train_epochs(self, X, epochs, seed, planned=None, resume=False):
         """``epochs`` shuffled passes over the CPU tensor X.
 
         torch's RNG is seeded with ``seed`` for the passes (and restored
         after). Returns the number of optimisation steps taken. The module
         is left in evaluation mode, as a fitted model rests, so that
-        inference need not switch it.
+        inference need not switch it. ``planned`` (default ``epochs``) and
+        ``resume`` let the progress output span several calls of one fit.
         """
         dataset = TensorDataset(X)
-        self.planned_epochs_ = epochs
+        self.planned_epochs_ = epochs if planned is None else planned
+        self.progress_resume_ = resume
         with seeded(seed, torch.device(self.device)):
             self.notify("on_train_begin", X=dataset, y=None)
             try:

@@ -108,8 +108,10 @@ def load_model(cls, path, encoder, device, decoder=None):
     if not isinstance(saved, dict) or saved.get("format") != _SAVE_FORMAT:
         raise ValueError(f"{path} is not a file written by OnlineHardClustering.save.")
     warn_if_other_release(saved["version"], what=str(path))
-    # files of 0.2.0 said only whether the encoder was "auto"
-    name = saved.get("encoder_name", "auto" if saved.get("encoder_auto") else None)
+    if "encoder_class" in saved:
+        name = saved["encoder_name"]
+    else:  # files of 0.2 said whether the encoder was "auto", and its class name
+        name = "auto" if saved.get("encoder_auto") else None
     if encoder is None and name is None:
         raise ValueError(
             f"{path} was saved with a custom encoder "
@@ -229,6 +231,12 @@ class PersistenceMixin:
     def __setstate__(self, state):
         if state.get("_hardclust_version") is not None:
             warn_if_other_release(state["_hardclust_version"], what="This model")
+        if "objective" not in state:  # pickled by 0.2: parameters added since take defaults
+            state = dict(state)
+            state["objective"] = state.pop("regularization", "hard")
+            defaults = type(self)().get_params(deep=False)
+            for name, value in defaults.items():
+                state.setdefault(name, value)
         super().__setstate__(state)
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:

@@ -39,11 +39,13 @@ class FitProgress(Callback):
         if not self.active_:
             return
         self.stream_ = sys.stdout
-        self.epochs_ = getattr(net, "planned_epochs_", 1)
-        self.every_ = max(1, -(-self.epochs_ // _SUMMARY_LINES))
-        self.done_ = 0
-        self.start_ = time.perf_counter()
         self.bar_ = None
+        if not (getattr(net, "progress_resume_", False) and hasattr(self, "done_")):
+            # a new call (not the next segment of one fit): counters restart
+            self.epochs_ = getattr(net, "planned_epochs_", 1)
+            self.every_ = max(1, -(-self.epochs_ // _SUMMARY_LINES))
+            self.done_ = 0
+            self.start_ = time.perf_counter()
         if _is_terminal(self.stream_):
             batches = -(-len(X) // net.batch_size) if X is not None else None
             self.bar_ = tqdm(total=None if batches is None else batches * self.epochs_,

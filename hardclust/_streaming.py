@@ -8,6 +8,7 @@ stream jumps (``drift_threshold``) and moving starved centroids to the data
 (``reassignment_ratio``). The estimator calls these from ``partial_fit``.
 """
 
+import inspect
 import warnings
 
 import torch
@@ -57,6 +58,15 @@ class StreamingMixin:
         """Push the parameters changed since the last call into the net."""
         self._resolve_settings()
         applied, now = self._applied, self._live_params()
+        accepted = inspect.signature(self.optimizer).parameters
+        unknown = {k: v for k, v in now.items() if k.startswith(_OPTIMIZER_PREFIX)
+                   and k[len(_OPTIMIZER_PREFIX):] not in accepted}
+        if unknown and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
+            raise TypeError(
+                f"{self.optimizer.__name__} takes no option {sorted(unknown)}; check the "
+                "optimizer__<name> keyword arguments against its signature (an option "
+                "set for an earlier optimizer stays set: `del model.optimizer__<name>`)."
+            )
         changed = {k for k in now if k != "objective" and not same_value(now[k], applied.get(k))}
         new_objective = not all(map(same_value, now["objective"], applied["objective"]))
         self._net.update(
@@ -82,8 +92,9 @@ class StreamingMixin:
         if self.drift_threshold is None or len(X) < 5 * self.n_clusters:
             return
         z, costs = self._chunk_costs(X)
-        # the distance part of D: the prior's constant would hide a change
-        distances = costs + self._log_prior
+        # squared distances: D less the prior's constant (which would hide a
+        # change), times sigma (so that a new sigma is no drift)
+        distances = (costs + self._log_prior) * self.sigma_
         level = float(distances.min(dim=1).values.mean())
         previous = None if first_call else getattr(self, "_cost_level", None)
         if previous is not None and level > self.drift_threshold * previous:
@@ -93,7 +104,8 @@ class StreamingMixin:
                 self._net.module_.centroids.copy_(torch.from_numpy(centers).float())
             self.n_drift_resets_ += 1
             with torch.no_grad():
-                distances = self._net.module_.costs(z.to(self.device_)).cpu() + self._log_prior
+                costs = self._net.module_.costs(z.to(self.device_)).cpu()
+            distances = (costs + self._log_prior) * self.sigma_
             previous = None
         level = float(distances.min(dim=1).values.mean())
         # a running mean, so that a slow drift moves the reference along

@@ -383,8 +383,10 @@ class OnlineHardClustering(
             setattr(self, key, params.pop(key))
         return super().set_params(**params)
 
-    def _validate_params(self):
+    def _validate_params(self, frozen=None):
         super()._validate_params()
+        if frozen is not None:  # a changed frozen parameter is the cause to name
+            check_frozen(self, frozen)
         check_cross_params(self)
 
     # ------------------------------------------------------------------
@@ -492,6 +494,7 @@ class OnlineHardClustering(
             verbose=self.verbose, device=self.device_, rng=rng,
         )
         self._rng = rng
+        self.__dict__.pop("_cost_level", None)  # a new model: no drift reference yet
         self._applied = self._live_params()
         self._frozen = {name: getattr(self, name) for name in self._FROZEN}
         self.n_iter_ = 0
@@ -504,9 +507,10 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     # Train and finish
     # ------------------------------------------------------------------
-    def _train(self, X, epochs):
+    def _train(self, X, epochs, planned=None, resume=False):
         """``epochs`` shuffled passes over the tensor X."""
-        self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng))
+        self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng),
+                                                planned=planned, resume=resume)
         self.n_iter_ += epochs
 
     def _train_with_resets(self, X, epochs):
@@ -514,7 +518,7 @@ class OnlineHardClustering(
         interval = self.reset_interval or epochs
         done = 0
         while done < epochs:
-            self._train(X, min(interval, epochs - done))
+            self._train(X, min(interval, epochs - done), planned=epochs, resume=done > 0)
             done = min(done + interval, epochs)
             if epochs - done >= interval:  # the last interval trains undisturbed
                 self._soft_reset(X)
@@ -665,8 +669,7 @@ class OnlineHardClustering(
         with self._transaction(in_place=True):
             if not first_call:
                 # scikit-learn validates parameters only at a first partial_fit
-                self._validate_params()
-                check_frozen(self, self._frozen)
+                self._validate_params(frozen=self._frozen)
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_params_vs_input(X)

@@ -1,5 +1,6 @@
 """Persistence: round trips, CUDA-to-CPU loading, versions, and a soak run."""
 
+import pathlib
 import pickle
 import warnings
 
@@ -184,3 +185,38 @@ def test_a_model_pickled_by_0_2_goes_on_streaming(X):
     loaded.partial_fit(X)
     assert loaded.n_reassigned_ == 0 and loaded.lr_ == 1e-3
     assert loaded.predict_proba(X[:3]).shape[0] == 3
+
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+
+def test_a_model_pickled_by_0_2_predicts_the_same_and_goes_on():
+    # written by hardclust 0.2.0 (commit bad30e3): pickle.dump(model) and model.save
+    expected = np.load(DATA / "model_0_2_expected.npz")
+    with pytest.warns(HardclustVersionWarning, match="saved with hardclust 0.2.0"):
+        with open(DATA / "model_0_2.pkl", "rb") as f:
+            model = pickle.load(f)
+    np.testing.assert_array_equal(model.predict(expected["X"]), expected["labels"])
+    assert model.objective == "hard" and model.regularization == "deprecated"
+    model.partial_fit(expected["X"])
+    assert model.n_iter_ == 3
+
+
+def test_a_weights_file_of_0_2_loads():
+    expected = np.load(DATA / "model_0_2_expected.npz")
+    with pytest.warns(HardclustVersionWarning):
+        model = OnlineHardClustering.load(DATA / "model_0_2.pt")
+    np.testing.assert_array_equal(model.predict(expected["X"]), expected["labels"])
+
+
+def test_the_net_pickles_its_module_once_so_cuda_models_map_to_the_cpu(X):
+    # skorch maps module_/criterion_ to the CPU when CUDA is absent; a second
+    # reference under the plain name would go through the ordinary pickle
+    model = _model().fit(X)
+    state = model._net.__getstate__()
+    assert isinstance(state["module"], str) and isinstance(state["criterion"], str)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded._net.module is loaded._net.module_
+    assert loaded._net.criterion is loaded._net.criterion_
+    loaded.partial_fit(X)
+    np.testing.assert_array_equal(loaded.labels_, loaded.predict(X))

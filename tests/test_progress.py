@@ -48,3 +48,10 @@ def test_verbose_between_partial_fit_calls_takes_effect(wine, capsys):
     assert capsys.readouterr().out.startswith("epoch    2 (1/1)")
     model.set_params(verbose=0).partial_fit(wine)
     assert capsys.readouterr().out == ""
+
+
+def test_verbose_one_counts_across_resets(wine, capsys):
+    OnlineHardClustering(3, max_epochs=50, reset_interval=5, verbose=1,
+                         random_state=0).fit(wine)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10 and lines[-1].startswith("epoch   50 (50/50)")

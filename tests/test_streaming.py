@@ -39,7 +39,7 @@ def test_learning_rate_set_between_calls_takes_effect(X):
 
 def test_optimizer_and_its_options_set_between_calls_take_effect(X):
     model = _started(X)
-    model.set_params(optimizer=torch.optim.SGD, optimizer__momentum=0.0, lr=1e-9)
+    model.set_params(optimizer=torch.optim.SGD, lr=1e-9)
     assert _moved(model, X) < 1e-6  # plain SGD at a tiny rate barely moves
     model.set_params(optimizer=torch.optim.AdamW, optimizer__weight_decay=0.0, lr=1e-3)
     norm = np.linalg.norm(model.partial_fit(X).cluster_centers_)
@@ -173,3 +173,42 @@ def test_callable_init_also_warns_for_a_small_first_chunk(X):
 
     with pytest.warns(SmallFirstChunkWarning):
         OnlineHardClustering(4, init=init, random_state=0).partial_fit(X[:50])
+
+
+def test_a_new_optimizer_class_keeps_the_options_set_before(X):
+    shrunk, kept = _started(X, optimizer__weight_decay=0.0), _started(X, optimizer__weight_decay=0.0)
+    shrunk.set_params(optimizer__weight_decay=50.0)  # set under Adam, used by AdamW
+    for model in (shrunk, kept):
+        model.set_params(optimizer=torch.optim.AdamW, lr=1e-2).partial_fit(X)
+    # AdamW shrinks every weight by lr * weight_decay = 50% a step
+    assert np.linalg.norm(shrunk.cluster_centers_) < 0.6 * np.linalg.norm(kept.cluster_centers_)
+
+
+def test_a_misspelt_optimizer_option_is_refused_between_calls_too(X):
+    model = _started(X)
+    before = model.cluster_centers_
+    model.set_params(optimizer__wieght_decay=0.1)
+    with pytest.raises(TypeError, match="wieght_decay.*optimizer__<name>"):
+        model.partial_fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, before)
+
+
+def test_a_frozen_change_is_named_before_a_prior_that_no_longer_fits(X):
+    model = _started(X, prior=[0.25, 0.25, 0.25, 0.25])
+    model.set_params(n_clusters=5)
+    with pytest.raises(ValueError, match="n_clusters was 4"):
+        model.partial_fit(X)
+
+
+def test_neither_a_refit_nor_a_new_sigma_looks_like_drift():
+    rng = np.random.RandomState(0)
+    centers = rng.uniform(-10, 10, (4, 6))
+    chunks = list(_blob_stream(centers, 4, rng))
+    model = OnlineHardClustering(4, drift_threshold=1.5, lr=1e-6, random_state=0)
+    for chunk in chunks[:2]:
+        model.partial_fit(chunk)
+    model.set_params(sigma=50.0).partial_fit(chunks[2])  # the level is in squared distances
+    assert model.n_drift_resets_ == 0
+    model.set_params(sigma="auto", max_epochs=1).fit(chunks[0])
+    model.partial_fit(chunks[3])  # no reference carried over from the stream before fit
+    assert model.n_drift_resets_ == 0
