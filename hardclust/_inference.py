@@ -38,6 +38,16 @@ def _score_subset(X):
     return X[np.sort(rows)]
 
 
+def _silhouette(points, labels):
+    """scikit-learn's silhouette of ``labels`` on ``points``, -1 where it is
+    undefined (one cluster, or one sample per cluster), and the number of
+    clusters used."""
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= len(labels):
+        return -1.0, n_labels
+    return float(silhouette_score(points, labels)), n_labels
+
+
 def input_view_sums(X, labels, n_clusters):
     """Per-cluster row counts, sums and summed squared norms of flat X.
 
@@ -192,11 +202,7 @@ class InferenceMixin(TransformerMixin):
             In [-1, 1].
         """
         X = _score_subset(self._check_predict_input(X))
-        labels = self._infer(X, "labels").numpy()
-        n_labels = len(np.unique(labels))
-        if n_labels < 2 or n_labels >= len(labels):
-            return -1.0
-        return float(silhouette_score(X.reshape(len(X), -1).numpy(), labels))
+        return _silhouette(X.reshape(len(X), -1).numpy(), self._infer(X, "labels").numpy())[0]
 
     def _own_silhouette(self, X):
         """Silhouette of tensor X's labels in the model's own embedding, and
@@ -205,10 +211,7 @@ class InferenceMixin(TransformerMixin):
         z = self._infer(_score_subset(X), "embedding")
         with torch.no_grad():
             labels = self._net.module_.nearest(z.to(self.device_)).cpu().numpy()
-        n_labels = len(np.unique(labels))
-        if n_labels < 2 or n_labels >= len(labels):
-            return -1.0, n_labels
-        return float(silhouette_score(z.numpy(), labels)), n_labels
+        return _silhouette(z.numpy(), labels)
 
     # fitted attributes that live in the net
     def __sklearn_is_fitted__(self):

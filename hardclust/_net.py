@@ -30,7 +30,7 @@ _BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
 __all__ = ["ClusterModule", "ClusterNet"]
 
 
-def _squared_distances(z, centroids):
+def squared_distances(z, centroids):
     """``||z_i - mu_k||^2`` of shape (B, K), by the expanded form.
 
     One matmul instead of a (B, K, d) difference tensor; clamped at zero
@@ -96,7 +96,7 @@ class ClusterModule(nn.Module):
     def costs(self, z):
         """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K)."""
         centroids = self.centroids.to(z.dtype)
-        return _squared_distances(z, centroids) / self.sigma - self.log_prior.to(z.dtype)
+        return squared_distances(z, centroids) / self.sigma - self.log_prior.to(z.dtype)
 
     def nearest(self, z, z_scale=1.0):
         """``argmin_k D[i, k]`` of shape (B,), without forming ``D``.

@@ -14,6 +14,7 @@ import warnings
 import torch
 
 from ._initialization import balanced_kmeans, reseed_starved
+from ._net import squared_distances
 from ._params import same_value
 from .exceptions import SmallFirstChunkWarning
 from .objectives import make_objective
@@ -81,21 +82,27 @@ class StreamingMixin:
         )
         self._applied = now
 
-    def _chunk_costs(self, X):
-        """Embeddings and costs of an evenly strided sample of the chunk X."""
-        z = self._infer(X[::-(-len(X) // _CHUNK_SAMPLE)], "embedding")
+    def _chunk_embedding(self, X):
+        """Embeddings of an evenly strided sample of the chunk X (on the CPU)."""
+        return self._infer(X[::-(-len(X) // _CHUNK_SAMPLE)], "embedding")
+
+    def _nearest_distance(self, z):
+        """Mean squared distance of the embeddings z to their nearest centroid.
+
+        Squared distances, not costs: the prior's constant would hide a
+        change, and a new ``sigma`` is no drift.
+        """
         with torch.no_grad():
-            return z, self._net.module_.costs(z.to(self.device_)).cpu()
+            d2 = squared_distances(z.to(self.device_), self._net.module_.centroids)
+        return float(d2.min(dim=1).values.mean())
 
     def _follow_drift(self, X, first_call):
-        """Re-place the centroids when a chunk costs far more than the stream so far."""
+        """Re-place the centroids when a chunk lies far further from them than
+        the stream so far."""
         if self.drift_threshold is None or len(X) < 5 * self.n_clusters:
             return
-        z, costs = self._chunk_costs(X)
-        # squared distances: D less the prior's constant (which would hide a
-        # change), times sigma (so that a new sigma is no drift)
-        distances = (costs + self._log_prior) * self.sigma_
-        level = float(distances.min(dim=1).values.mean())
+        z = self._chunk_embedding(X)
+        level = self._nearest_distance(z)
         previous = None if first_call else getattr(self, "_cost_level", None)
         if previous is not None and level > self.drift_threshold * previous:
             centers = balanced_kmeans(z.numpy(), self.n_clusters,
@@ -103,11 +110,7 @@ class StreamingMixin:
             with torch.no_grad():
                 self._net.module_.centroids.copy_(torch.from_numpy(centers).float())
             self.n_drift_resets_ += 1
-            with torch.no_grad():
-                costs = self._net.module_.costs(z.to(self.device_)).cpu()
-            distances = (costs + self._log_prior) * self.sigma_
-            previous = None
-        level = float(distances.min(dim=1).values.mean())
+            level, previous = self._nearest_distance(z), None
         # a running mean, so that a slow drift moves the reference along
         self._cost_level = level if previous is None else (
             _DRIFT_MEMORY * previous + (1 - _DRIFT_MEMORY) * level)
@@ -116,7 +119,9 @@ class StreamingMixin:
         """Move the centroids of clusters nearly nobody's nearest to the data."""
         if len(X) < 5 * self.n_clusters:
             return  # too few points to call a cluster starved
-        z, costs = self._chunk_costs(X)
+        z = self._chunk_embedding(X)
+        with torch.no_grad():
+            costs = self._net.module_.costs(z.to(self.device_)).cpu()
         starved, centers = reseed_starved(z, costs, self.reassignment_ratio, self._rng)
         if len(starved):
             with torch.no_grad():
