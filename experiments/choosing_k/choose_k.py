@@ -16,15 +16,12 @@ A case counts as found when the candidate with the best mean score is the
 true k. Run: ``python experiments/choosing_k/choose_k.py --json results.json``.
 """
 
-import argparse
-import json
-import platform
+import pathlib
 import sys
 import time
 import warnings
 
 import numpy as np
-import sklearn
 import torch
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_blobs
@@ -32,8 +29,10 @@ from sklearn.metrics import silhouette_score
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
-from hardclust import __version__ as hardclust_version
 from hardclust import OnlineHardClustering
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser  # noqa: E402
 
 
 def cases():
@@ -63,10 +62,9 @@ def silhouette(X, labels):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json")
-    parser.add_argument("--limit", type=int, default=None, help="first N cases only")
-    args = parser.parse_args()
+    p = parser(__doc__)
+    p.add_argument("--limit", type=int, default=None, help="first N cases only")
+    args = p.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     runs = []
@@ -99,18 +97,7 @@ def main():
     for key in ("embedding", "input", "kmeans"):
         hits = sum(r["chosen"][key] == r["true_k"] for r in runs)
         print(f"{key:>10}: true k found in {hits} of {len(runs)} cases")
-    if args.json:
-        record = {
-            "question": "Which label-free score lets a grid search find n_clusters?",
-            "command": " ".join(["python", *sys.argv]),
-            "arguments": vars(args),
-            "environment": {"python": platform.python_version(), "torch": torch.__version__,
-                            "sklearn": sklearn.__version__, "hardclust": hardclust_version,
-                            "cores": torch.get_num_threads()},
-            "runs": runs,
-        }
-        with open(args.json, "w") as f:
-            json.dump(record, f, indent=1)
+    dump(args, __doc__, __file__, None, runs)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,7 @@ data sets (seeds 0-1). Writes the runs in the benchmark's JSON layout, so
 Run: ``python experiments/estimated_prior/estimated_prior.py --json runs.json``.
 """
 
-import argparse
-import json
+import pathlib
 import sys
 import warnings
 
@@ -21,19 +20,20 @@ import torch
 from sklearn.cluster import KMeans
 
 from hardclust import OnlineHardClustering
-from hardclust import __version__ as hardclust_version
 from hardclust.benchmark import DATASETS
 from hardclust.metrics import clustering_report
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser  # noqa: E402
 
 SETS = ["iris", "wine", "breast-cancer", "digits", "digits-images", "blobs-aniso",
         "moons-10d", "basic-motions"]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--json")
-    args = parser.parse_args()
+    p = parser(__doc__)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    args = p.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     runs = []
@@ -50,12 +50,7 @@ def main():
                          "prior": prior.round(4).tolist(), **report})
             print(name, seed, {key: round(float(v), 3) for key, v in report.items()
                                if key in ("ACC", "NMI")}, flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"question": __doc__.splitlines()[0], "command": " ".join(sys.argv),
-                       "arguments": vars(args),
-                       "environment": {"torch": torch.__version__, "hardclust": hardclust_version},
-                       "runs": runs}, f, indent=1)
+    dump(args, __doc__, __file__, None, runs)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ ACC of the final model on all rows, per seed.
 Run: ``python experiments/first_chunk/first_chunk.py --std 4 --first 50 200 800 --json out.json``.
 """
 
-import argparse
-import json
-import platform
+import pathlib
 import sys
 import warnings
 
@@ -18,18 +16,19 @@ import numpy as np
 import torch
 from sklearn.datasets import make_blobs
 
-from hardclust import __version__ as hardclust_version
 from hardclust import OnlineHardClustering
 from hardclust.metrics import cluster_accuracy
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser  # noqa: E402
+
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--std", type=float, default=4.0)
-    parser.add_argument("--first", type=int, nargs="+", default=[50, 200, 800])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--json")
-    args = parser.parse_args()
+    p = parser(__doc__)
+    p.add_argument("--std", type=float, default=4.0)
+    p.add_argument("--first", type=int, nargs="+", default=[50, 200, 800])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    args = p.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     runs = []
@@ -44,14 +43,7 @@ def main():
             runs.append({"first": first, "seed": seed,
                          "acc": float(cluster_accuracy(y, model.predict(X)))})
         print(first, [round(r["acc"], 3) for r in runs if r["first"] == first], flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"question": "How many rows must the first partial_fit chunk hold?",
-                       "command": " ".join(["python", *sys.argv]), "arguments": vars(args),
-                       "environment": {"python": platform.python_version(),
-                                       "torch": torch.__version__,
-                                       "hardclust": hardclust_version, "cores": 1},
-                       "runs": runs}, f, indent=1)
+    dump(args, __doc__, __file__, None, runs)
 
 
 if __name__ == "__main__":

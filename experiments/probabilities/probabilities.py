@@ -20,22 +20,21 @@ the argmax of the posterior equals ``predict``.
 Run: ``python experiments/probabilities/probabilities.py --json probabilities.json``.
 """
 
-import argparse
-import json
-import platform
+import pathlib
 import sys
 import warnings
 
 import numpy as np
-import sklearn
 import torch
 from scipy.optimize import linear_sum_assignment
 from scipy.special import log_softmax, softmax
 from sklearn.metrics import roc_auc_score
 
-from hardclust import __version__ as hardclust_version
 from hardclust import OnlineHardClustering
 from hardclust.benchmark import DATASETS
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser  # noqa: E402
 
 
 def right_labels(y, labels):
@@ -63,13 +62,12 @@ def posteriors(model, X):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+",
+    p = parser(__doc__)
+    p.add_argument("--datasets", nargs="+",
                         default=["iris", "wine", "breast-cancer", "digits", "gunpoint",
                                  "blobs-aniso", "moons-10d", "mnist-5k"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--json")
-    args = parser.parse_args()
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    args = p.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     runs = []
@@ -90,17 +88,7 @@ def main():
             print(f"{name:<14} seed {seed}: ACC {run['acc']:.3f}  " + "  ".join(
                 f"{key} AUROC {run[key]['auroc']:.3f} mean p {run[key]['mean_top']:.3f}"
                 for key in posts), flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({
-                "question": "Do predict_proba's probabilities tell doubtful labels from sure ones?",
-                "command": " ".join(["python", *sys.argv]),
-                "arguments": vars(args),
-                "environment": {"python": platform.python_version(), "torch": torch.__version__,
-                                "sklearn": sklearn.__version__,
-                                "hardclust": hardclust_version, "cores": 1},
-                "runs": runs,
-            }, f, indent=1)
+    dump(args, __doc__, __file__, None, runs)
 
 
 if __name__ == "__main__":
