@@ -50,6 +50,20 @@ def _orthogonal_shortcut(n_in, latent_dim):
     return shortcut
 
 
+def _residual_mlp(n_in, hidden, n_out):
+    """``Linear -> ReLU`` per hidden width, then a linear map to ``n_out``
+    that starts at zero: a residual branch that starts switched off."""
+    layers = []
+    width = n_in
+    for size in hidden:
+        layers += [nn.Linear(width, size), nn.ReLU()]
+        width = size
+    layers.append(nn.Linear(width, n_out))
+    residual = nn.Sequential(*layers)
+    _zero_last_layer(residual)
+    return residual
+
+
 def _zero_last_layer(sequential):
     """Zero the last linear layer, so a residual branch starts switched off."""
     last = [m for m in sequential.modules() if isinstance(m, nn.Linear)][-1]
@@ -89,14 +103,7 @@ class MLPEncoder(nn.Module):
         super().__init__()
         n_in = math.prod(input_shape)
         self.shortcut = _orthogonal_shortcut(n_in, latent_dim)
-        layers = []
-        width = n_in
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            width = size
-        layers.append(nn.Linear(width, latent_dim))
-        self.residual = nn.Sequential(*layers)
-        _zero_last_layer(self.residual)
+        self.residual = _residual_mlp(n_in, hidden, latent_dim)
 
     def forward(self, x):
         x = x.flatten(1)
@@ -294,14 +301,7 @@ class MLPDecoder(nn.Module):
         self.input_shape = tuple(input_shape)
         n_out = math.prod(self.input_shape)
         self.shortcut = _orthogonal_shortcut(latent_dim, n_out)
-        layers = []
-        width = latent_dim
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            width = size
-        layers.append(nn.Linear(width, n_out))
-        self.residual = nn.Sequential(*layers)
-        _zero_last_layer(self.residual)
+        self.residual = _residual_mlp(latent_dim, hidden, n_out)
 
     def forward(self, z):
         x = self.shortcut(z) + self.residual(z)
