@@ -440,32 +440,14 @@ def embed(module, X, batch_size, device):
 
 
 def resolve_device(device):
-    """``"auto"`` -> CUDA when available, else CPU; validate anything else."""
+    """``"auto"`` -> CUDA when available, else CPU; anything else as given.
+
+    The value was validated with the other parameters
+    (:class:`hardclust._params.Device`).
+    """
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device; "
-            f"got {device!r}."
-        ) from exc
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} but CUDA is not available here; use "
-                "device='auto' (CUDA when present, else CPU) or device='cpu'."
-            )
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} but only {torch.cuda.device_count()} CUDA "
-                "device(s) are visible."
-            )
-    elif resolved.type != "cpu":
-        raise ValueError(
-            f"device={device!r} is not supported; use 'auto', 'cpu' or 'cuda[:N]'."
-        )
-    return resolved
+    return torch.device(device)
 
 
 @contextlib.contextmanager
