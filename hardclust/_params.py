@@ -15,6 +15,9 @@ import torch
 from skorch.callbacks import Callback
 from sklearn.utils._param_validation import InvalidParameterError, Options
 
+#: Keyword arguments with this prefix are options of the optimizer (skorch's convention).
+OPTIMIZER_PREFIX = "optimizer__"
+
 
 class _Constraint(Options):
     """A constraint given by ``is_satisfied_by`` and ``__str__``.

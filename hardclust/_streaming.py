@@ -15,7 +15,7 @@ import torch
 
 from ._initialization import balanced_kmeans, reseed_starved
 from ._net import squared_distances
-from ._params import same_value
+from ._params import OPTIMIZER_PREFIX, same_value
 from .exceptions import SmallFirstChunkWarning
 from .objectives import make_objective
 
@@ -28,7 +28,6 @@ _FIRST_CHUNK_MAX = 2048
 _CHUNK_SAMPLE = 4096
 # Weight of earlier chunks in the running mean distance of drift_threshold.
 _DRIFT_MEMORY = 0.8
-_OPTIMIZER_PREFIX = "optimizer__"
 
 
 class StreamingMixin:
@@ -60,8 +59,8 @@ class StreamingMixin:
         self._resolve_settings()
         applied, now = self._applied, self._live_params()
         accepted = inspect.signature(self.optimizer).parameters
-        unknown = {k: v for k, v in now.items() if k.startswith(_OPTIMIZER_PREFIX)
-                   and k[len(_OPTIMIZER_PREFIX):] not in accepted}
+        unknown = {k: v for k, v in now.items() if k.startswith(OPTIMIZER_PREFIX)
+                   and k[len(OPTIMIZER_PREFIX):] not in accepted}
         if unknown and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
             raise TypeError(
                 f"{self.optimizer.__name__} takes no option {sorted(unknown)}; check the "
@@ -78,7 +77,7 @@ class StreamingMixin:
             callbacks=(self.callbacks,) if "callbacks" in changed else None,
             optimizer=self.optimizer if "optimizer" in changed else None,
             optimizer_options={k: now[k] for k in now if (k == "lr" or k.startswith(
-                _OPTIMIZER_PREFIX)) and ("optimizer" in changed or k in changed)},
+                OPTIMIZER_PREFIX)) and ("optimizer" in changed or k in changed)},
         )
         self._applied = now
 

@@ -28,8 +28,8 @@ from . import __version__
 from ._initialization import balanced_kmeans, embed_sample, log_prior, shrink_toward, start
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
-from ._params import Callbacks, Centers, Device, Prior, Shape, check_cross_params, \
-    check_frozen
+from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
+    check_cross_params, check_frozen
 from ._inference import InferenceMixin, input_view_sums
 from ._persistence import PersistenceMixin
 from ._streaming import StreamingMixin
@@ -48,10 +48,6 @@ _AUTO_LR_CNN = 3e-4
 # max_epochs="auto": at least this many epochs and optimisation steps.
 _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
-# Set when the model starts; partial_fit refuses to change them afterwards.
-_FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
-           "reconstruction", "decoder")
-_OPTIMIZER_PREFIX = "optimizer__"
 
 
 class OnlineHardClustering(
@@ -272,7 +268,8 @@ class OnlineHardClustering(
     """
 
     # Set when the model starts; partial_fit refuses to change them afterwards.
-    _FROZEN = _FROZEN
+    _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
+               "reconstruction", "decoder")
 
     _parameter_constraints: dict = {
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
@@ -361,7 +358,7 @@ class OnlineHardClustering(
         self.random_state = random_state
         self.regularization = regularization
         for key, value in optimizer_params.items():
-            if not key.startswith(_OPTIMIZER_PREFIX):
+            if not key.startswith(OPTIMIZER_PREFIX):
                 raise TypeError(
                     f"{type(self).__name__}.__init__() got an unexpected keyword "
                     f"argument {key!r}; options of the optimizer are named "
@@ -373,13 +370,13 @@ class OnlineHardClustering(
     # Parameters: optimizer__* as in skorch, and checks across parameters
     # ------------------------------------------------------------------
     def _optimizer_params(self):
-        return {k: v for k, v in vars(self).items() if k.startswith(_OPTIMIZER_PREFIX)}
+        return {k: v for k, v in vars(self).items() if k.startswith(OPTIMIZER_PREFIX)}
 
     def get_params(self, deep=True):
         return {**super().get_params(deep=deep), **self._optimizer_params()}
 
     def set_params(self, **params):
-        for key in [k for k in params if k.startswith(_OPTIMIZER_PREFIX)]:
+        for key in [k for k in params if k.startswith(OPTIMIZER_PREFIX)]:
             setattr(self, key, params.pop(key))
         return super().set_params(**params)
 
