@@ -317,3 +317,19 @@ def shrink_toward(module, fresh, shrink):
     with torch.no_grad():
         for own, new in zip(module.parameters(), fresh.parameters()):
             own.mul_(shrink).add_(new.to(own.device), alpha=1.0 - shrink)
+
+
+def soft_reset(module, fresh, X, *, shrink, log_prior, batch_size, device, rng):
+    """Shrink ``module``'s encoder toward ``fresh`` and re-cluster its centroids.
+
+    :func:`shrink_toward`, then the centroids become :func:`balanced_kmeans`
+    of the (scaled) embeddings of a sample of X, in place. BatchNorm
+    statistics are re-set from the sample, as at the start.
+    """
+    shrink_toward(module.encoder, fresh, shrink)
+    z = embed_sample(module.encoder, X, batch_size, device, rng)
+    centers = balanced_kmeans(z * module.scale, len(log_prior),
+                              log_prior.double().numpy(), rng)
+    with torch.no_grad():
+        module.centroids.copy_(torch.from_numpy(centers).float())
+    module.eval()  # the fitted model's resting mode

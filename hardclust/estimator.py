@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from . import __version__
-from ._initialization import balanced_kmeans, embed_sample, log_prior, shrink_toward, start
+from ._initialization import log_prior, soft_reset, start
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
@@ -34,7 +34,7 @@ from ._inference import InferenceMixin, input_view_sums
 from ._persistence import PersistenceMixin
 from ._streaming import StreamingMixin
 from .encoders import DECODERS, ENCODERS, check_encoder_output, make_decoder, make_encoder
-from .exceptions import ClusterCollapseWarning
+from .exceptions import warn_if_collapsed
 from .objectives import OBJECTIVES, make_objective
 
 __all__ = ["OnlineHardClustering"]
@@ -522,16 +522,11 @@ class OnlineHardClustering(
 
     def _soft_reset(self, X):
         """Shrink the encoder toward a fresh one, re-cluster, restart the optimizer."""
-        module = self._net.module_
         with seeded(draw_seed(self._rng), torch.device("cpu")):
             fresh = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
-        shrink_toward(module.encoder, fresh, self.reset_shrink)
-        z = embed_sample(module.encoder, X, self.batch_size, self.device_, self._rng)
-        centers = balanced_kmeans(z * module.scale, self.n_clusters,
-                                  self._log_prior.double().numpy(), self._rng)
-        with torch.no_grad():
-            module.centroids.copy_(torch.from_numpy(centers).float())
-        module.eval()  # embed_sample leaves BatchNorm as it found it
+        soft_reset(self._net.module_, fresh, X, shrink=self.reset_shrink,
+                   log_prior=self._log_prior, batch_size=self.batch_size,
+                   device=self.device_, rng=self._rng)
         self._net.initialize_optimizer()
         self.n_resets_ += 1
 
@@ -544,36 +539,7 @@ class OnlineHardClustering(
         if not reset and self._input_view is not None:  # a stream adds up its chunks
             sums = {key: value + self._input_view[key] for key, value in sums.items()}
         self._input_view = sums
-        self._warn_if_collapsed(labels)
-
-    def _warn_if_collapsed(self, labels):
-        """Warn if clusters were empty over the last pass or in ``labels``.
-
-        The pass counts nearest centroids while the model moves; the final
-        labels are what the fitted model says, and can lose a cluster the
-        pass still saw.
-        """
-        last = self._net.history[-1]
-        n_empty, n_seen = last["n_empty"], sum(last["cluster_sizes"])
-        where = f"over the last pass of {n_seen} samples"
-        if labels is not None:
-            n_missing = self.n_clusters - len(np.unique(labels))
-            if n_missing > n_empty:
-                n_empty, n_seen = n_missing, len(labels)
-                where = f"for the {n_seen} training samples after training"
-        # A pass shorter than a few points per cluster leaves clusters empty
-        # by chance, not by collapse.
-        if n_empty and n_seen >= 5 * self.n_clusters:
-            warnings.warn(
-                f"{n_empty} of {self.n_clusters} clusters were nobody's "
-                f"nearest centroid {where}: the model is collapsing or has too "
-                f"many clusters. Likely causes: sigma too small (now {self.sigma_:g}; "
-                f"try 2-3x larger), lr too large (now {self.lr_:g}; try 3x "
-                "smaller), more clusters than the data holds (fewer n_clusters), "
-                "or unscaled features (StandardScaler).",
-                ClusterCollapseWarning,
-                stacklevel=4,  # the caller of fit / partial_fit
-            )
+        warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
 
     @contextlib.contextmanager
     def _transaction(self, in_place):

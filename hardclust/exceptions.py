@@ -1,6 +1,10 @@
 """Warnings hardclust raises, in one place (as ``sklearn.exceptions`` and
 ``skorch.exceptions`` keep theirs)."""
 
+import warnings
+
+import numpy as np
+
 __all__ = ["ClusterCollapseWarning", "HardclustVersionWarning", "SmallFirstChunkWarning"]
 
 
@@ -61,3 +65,32 @@ class HardclustVersionWarning(UserWarning):
     ...     warnings.simplefilter("error", HardclustVersionWarning)
     ...     # pickle.load(f) here raises instead of warning
     """
+
+
+def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
+    """Raise :class:`ClusterCollapseWarning` if clusters were empty over the
+    last training pass (``last_epoch``, a history row) or in ``labels``.
+
+    The pass counts nearest centroids while the model moves; the final
+    labels are what the fitted model says, and can lose a cluster the pass
+    still saw. The message names the values in use.
+    """
+    n_clusters = len(last_epoch["cluster_sizes"])
+    n_empty, n_seen = last_epoch["n_empty"], sum(last_epoch["cluster_sizes"])
+    where = f"over the last pass of {n_seen} samples"
+    n_missing = n_clusters - len(np.unique(labels))
+    if n_missing > n_empty:
+        n_empty, n_seen = n_missing, len(labels)
+        where = f"for the {n_seen} training samples after training"
+    # A pass shorter than a few points per cluster leaves clusters empty by
+    # chance, not by collapse.
+    if n_empty and n_seen >= 5 * n_clusters:
+        warnings.warn(
+            f"{n_empty} of {n_clusters} clusters were nobody's nearest centroid "
+            f"{where}: the model is collapsing or has too many clusters. Likely "
+            f"causes: sigma too small (now {sigma:g}; try 2-3x larger), lr too "
+            f"large (now {lr:g}; try 3x smaller), more clusters than the data "
+            "holds (fewer n_clusters), or unscaled features (StandardScaler).",
+            ClusterCollapseWarning,
+            stacklevel=5,  # the caller of fit / partial_fit, past _fit_context
+        )
