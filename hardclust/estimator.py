@@ -159,7 +159,7 @@ class OnlineHardClustering(
 
         .. versionadded:: 0.3.0
     drift_threshold : float or None, default=None
-        When the mean ``min_k ||z_i - mu_k||^2 / sigma`` of a new ``partial_fit`` chunk
+        When the mean ``min_k ||z_i - mu_k||^2`` of a new ``partial_fit`` chunk
         exceeds ``drift_threshold`` times that of the chunks before it (a
         running mean), the stream has moved: the centroids are placed anew
         by k-means on the chunk's embeddings (the encoder keeps its
