@@ -16,6 +16,8 @@ from sklearn.base import TransformerMixin
 from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted
 
+from ._net import squared_distances
+
 # Chunks embedded before their distances are computed in one call.
 _COSTS_GROUP = 16
 # Inference chunks of samples with few values (flat features) hold up to
@@ -28,6 +30,8 @@ _INFER_MAX_ROWS = 4096
 _SCORE_SAMPLE = 2000
 # Rows per chunk of the input view's float64 distances.
 _VIEW_ROWS = 8192
+# Samples of up to this many values get the input view's full covariance.
+_VIEW_MAX_VALUES = 1024
 
 
 def _score_subset(X):
@@ -48,46 +52,128 @@ def _silhouette(points, labels):
     return float(silhouette_score(points, labels)), n_labels
 
 
-def input_view_sums(X, labels, n_clusters):
-    """Per-cluster row counts, sums and summed squared norms of flat X.
+def _view_means(view):
+    """Each cluster's mean; a cluster that never received a sample takes the overall mean."""
+    counts, sums = view["counts"], view["sums"]
+    overall = sums.sum(0) / max(counts.sum(), 1.0)
+    return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], overall)
+
+
+def input_view_sums(X, labels, n_clusters, previous=None):
+    """The statistics of the input view, added up over the chunks of a stream.
 
     Parameters
     ----------
     X : Tensor of shape (n_samples, n_values)
+        Flat samples of one call of ``fit`` or ``partial_fit``.
     labels : ndarray of shape (n_samples,)
     n_clusters : int
+    previous : dict or None, default=None
+        The statistics of the earlier chunks of a stream.
 
     Returns
     -------
-    sums : dict
-        ``counts`` (K,), ``sums`` (K, n_values) and ``sqnorms`` (K,),
-        float64 ndarrays that add up over chunks of a stream.
+    view : dict of float64 ndarrays
+        ``counts`` (K,) and ``sums`` (K, n_values); ``outer``, the sum of
+        ``x x^T`` (n_values, n_values), when there are at most
+        ``_VIEW_MAX_VALUES`` values, else ``sqnorms``, the sum of
+        ``||x||^2`` (a scalar); ``fourth``, the sum of ``||x - m_k||^4``
+        (which Ledoit-Wolf's shrinkage needs), with ``m_k`` the means after
+        this chunk (exact for ``fit``; chunks of a stream keep the means of
+        their time).
     """
-    X = X.double().numpy()
-    onehot = np.zeros((len(X), n_clusters))
-    onehot[np.arange(len(X)), labels] = 1.0
-    return {"counts": onehot.sum(0), "sums": onehot.T @ X,
-            "sqnorms": onehot.T @ np.einsum("ij,ij->i", X, X)}
+    X = X.double()
+    onehot = torch.zeros(len(X), n_clusters, dtype=torch.float64)
+    onehot[torch.arange(len(X)), torch.as_tensor(labels)] = 1.0
+    view = {"counts": onehot.sum(0).numpy(), "sums": (onehot.T @ X).numpy()}
+    if X.shape[1] <= _VIEW_MAX_VALUES:
+        view["outer"] = sum((c.T @ c for c in X.split(_VIEW_ROWS)),
+                            torch.zeros(X.shape[1], X.shape[1], dtype=torch.float64)).numpy()
+    else:
+        view["sqnorms"] = np.asarray(float((X * X).sum()))
+    if previous is not None:
+        view = {key: value + previous[key] for key, value in view.items()}
+    means, labels = torch.from_numpy(_view_means(view)), torch.as_tensor(labels)
+    fourth = 0.0 if previous is None else float(previous["fourth"])
+    for start in range(0, len(X), _VIEW_ROWS):
+        residuals = X[start:start + _VIEW_ROWS] - means[labels[start:start + _VIEW_ROWS]]
+        fourth += float(((residuals ** 2).sum(1) ** 2).sum())
+    view["fourth"] = np.asarray(fourth)
+    return view
+
+
+def ledoit_wolf_shrinkage(scatter, fourth, n_samples):
+    """Ledoit-Wolf's shrinkage of the covariance ``S`` toward ``mu I``.
+
+    The same estimate as :func:`sklearn.covariance.ledoit_wolf_shrinkage`,
+    from sums that add up over a stream instead of the samples themselves.
+
+    Parameters
+    ----------
+    scatter : ndarray of shape (p, p)
+        ``S``, the covariance of the residuals ``r_i`` (divided by n).
+    fourth : float
+        ``sum_i ||r_i||^4``.
+    n_samples : int
+
+    Returns
+    -------
+    shrinkage : float in [0, 1]
+    """
+    p = len(scatter)
+    mu = np.trace(scatter) / p
+    frobenius = float((scatter ** 2).sum())
+    delta = (frobenius - 2 * mu * np.trace(scatter) + p * mu ** 2) / p
+    beta = min((fourth / n_samples - frobenius) / (p * n_samples), delta)
+    return 0.0 if beta <= 0 else float(beta / delta)
+
+
+def _whitening(view, means):
+    """A matrix ``W`` with ``W W^T = C^{-1}``, which makes the Mahalanobis
+    distance of the input view a Euclidean one: ``L^{-T}`` for the Cholesky
+    factor ``L`` of the shrunk covariance ``C`` (its eigenvectors over the
+    square roots of its floored eigenvalues if rounding left it
+    indefinite), or the scalar
+    ``1 / sqrt(mu)`` for the isotropic variance ``mu``."""
+    counts = view["counts"]
+    n, p = max(counts.sum(), 1.0), means.shape[1]
+    between = (counts[:, None] * means).T @ means
+    if "outer" not in view:
+        mu = max((float(view["sqnorms"]) - np.trace(between)) / (n * p), 1e-12)
+        return torch.tensor(1 / math.sqrt(mu), dtype=torch.float64)
+    scatter = (view["outer"] - between) / n
+    # Rounding in outer - between is relative to the data's own scale, and
+    # so is the floor that keeps C positive definite where S is singular
+    # (constant features, as many clusters as samples).
+    floor = 1e-8 * max(np.trace(view["outer"]) / (n * p), 1e-12)
+    mu = max(np.trace(scatter) / p, floor)
+    shrinkage = ledoit_wolf_shrinkage(scatter, float(view["fourth"]), n)
+    covariance = torch.from_numpy((1 - shrinkage) * scatter + (shrinkage * mu + floor) * np.eye(p))
+    cholesky, info = torch.linalg.cholesky_ex(covariance)
+    if info == 0:
+        eye = torch.eye(p, dtype=torch.float64)
+        return torch.linalg.solve_triangular(cholesky, eye, upper=False).T
+    values, vectors = torch.linalg.eigh((covariance + covariance.T) / 2)
+    return vectors / values.clamp_min(floor).sqrt()
 
 
 def input_view_log_likelihood(X, view):
-    """``-||x - m_k||^2 / (2 s^2)`` of shape (n, K): each cluster an isotropic
-    Gaussian around its training mean ``m_k`` with the shared variance ``s^2``.
+    """``-(x - m_k)^T C^{-1} (x - m_k) / 2`` of shape (n, K).
 
-    A cluster that never received a sample takes the overall mean.
+    Each cluster a Gaussian around its training mean ``m_k`` with one
+    covariance ``C`` shared by all clusters (linear discriminant analysis'
+    model): the within-cluster covariance of the training samples, shrunk
+    toward a multiple of the identity by Ledoit-Wolf's estimate. Samples of
+    more than ``_VIEW_MAX_VALUES`` values keep only an isotropic variance
+    (the full matrix would take ``n_values^2`` memory).
     """
-    counts, sums = view["counts"], view["sums"]
-    overall = sums.sum(0) / max(counts.sum(), 1.0)
-    means = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], overall)
-    within = view["sqnorms"].sum() - (counts * (means ** 2).sum(1)).sum()
-    variance = max(within / max(counts.sum() * sums.shape[1], 1.0), 1e-12)
-    means_t = torch.from_numpy(means)
-    out = []
-    for chunk in X.double().split(_VIEW_ROWS):
-        d2 = (chunk * chunk).sum(1, keepdim=True) - 2 * chunk @ means_t.T \
-            + (means_t * means_t).sum(1)
-        out.append(-d2.clamp_min(0) / (2 * variance))
-    return torch.cat(out) if out else torch.empty(0, len(counts), dtype=torch.float64)
+    means = _view_means(view)
+    whiten = _whitening(view, means)
+    apply = torch.mul if whiten.ndim == 0 else torch.matmul
+    centers = apply(torch.from_numpy(means), whiten)
+    out = [-0.5 * squared_distances(apply(chunk, whiten), centers)
+           for chunk in X.double().split(_VIEW_ROWS)]
+    return torch.cat(out) if out else torch.empty(0, len(means), dtype=torch.float64)
 
 
 class InferenceMixin(TransformerMixin):
@@ -128,20 +214,26 @@ class InferenceMixin(TransformerMixin):
         return self._infer(self._check_predict_input(X), "labels").numpy()
 
     def predict_proba(self, X):
-        """Posterior cluster probabilities from two views of each sample.
+        """Cluster probabilities: the average of two posteriors of each sample.
 
-        ``p(k | x)`` is proportional to ``exp(-D[i, k])`` (the embedding's
-        Gaussian, as trained) times ``exp(-||x - m_k||^2 / (2 s^2))``: an
-        isotropic Gaussian in the input's own space around ``m_k``, the
-        mean of the training samples predicted into cluster ``k``, with
-        their shared variance ``s^2``. The trained embedding pulls each
-        cluster's points together, wrongly clustered ones included, so on
-        its own it says little about which labels are doubtful; the input
-        view does. The argmax can differ from :meth:`predict` for samples
+        The first is the embedding's, ``softmax_k(-D[i, k])``, the Gaussian
+        the model was trained with. The second is the input's own: each
+        cluster a Gaussian around the mean ``m_k`` of the training samples
+        predicted into it, all with one covariance (linear discriminant
+        analysis' model), the training samples' within-cluster covariance
+        shrunk by Ledoit-Wolf's estimate (for samples of more than 1,024
+        values, their isotropic variance only). Training pulls each
+        cluster's points together in the embedding, wrongly clustered ones
+        included, so the embedding alone says little about which labels are
+        doubtful on small tabular sets; the input view says little on
+        images, where pixels are far from Gaussian. Their average (a linear
+        opinion pool) keeps what each knows: a sample is sure when both
+        views are. The argmax can differ from :meth:`predict` for samples
         near a boundary.
 
         .. versionchanged:: 0.3.0
-           Was ``softmax_k(-D[i, k])`` alone.
+           Was ``softmax_k(-D[i, k])`` alone. Models loaded from files of
+           0.2 still give that.
 
         Parameters
         ----------
@@ -154,10 +246,11 @@ class InferenceMixin(TransformerMixin):
             Rows sum to 1.
         """
         X = self._check_predict_input(X)
-        log_p = -self._infer(X, "costs").double()
+        proba = torch.softmax(-self._infer(X, "costs").double(), dim=1)
         if getattr(self, "_input_view", None) is not None:  # files of 0.2 lack it
-            log_p += input_view_log_likelihood(X.reshape(len(X), -1), self._input_view)
-        return torch.softmax(log_p, dim=1).numpy()
+            view = input_view_log_likelihood(X.reshape(len(X), -1), self._input_view)
+            proba = (proba + torch.softmax(view, dim=1)) / 2
+        return proba.numpy()
 
     def transform(self, X):
         """Embed X in the latent space.

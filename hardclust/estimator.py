@@ -535,10 +535,9 @@ class OnlineHardClustering(
         labels = self._infer(X, "labels").numpy()
         if self.compute_labels:
             self.labels_ = labels
-        sums = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters)
-        if not reset and self._input_view is not None:  # a stream adds up its chunks
-            sums = {key: value + self._input_view[key] for key, value in sums.items()}
-        self._input_view = sums
+        previous = None if reset else self._input_view  # a stream adds up its chunks
+        self._input_view = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters,
+                                           previous)
         warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
 
     @contextlib.contextmanager
