@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ._net import draw_seed, embed, eval_mode
+from ._net import ShuffledBatches, TensorDataset, draw_seed, embed, eval_mode
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
 # few enough that this costs a fraction of an epoch.
@@ -220,6 +220,49 @@ def scale_start(centers, z=None):
         spread = 2 * z.var(axis=0, dtype=np.float64).sum()
     scale = np.sqrt(_INIT_SPREAD * latent_dim / spread) if spread > 0 else 1.0
     return torch.from_numpy(centers * scale).float(), float(scale)
+
+
+def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, batch_size, device, rng):
+    """Train ``decoder(encoder(x))`` to reconstruct X: the warm start of DEC and IDEC.
+
+    Parameters
+    ----------
+    encoder, decoder : nn.Module
+        On ``device``; trained in place.
+    X : Tensor of shape (n_samples, \\*sample_shape)
+        The first data, on the CPU.
+    epochs : int
+        Shuffled passes over X.
+    optimizer : torch.optim.Optimizer
+        Over the parameters of both modules.
+    batch_size : int
+    device : torch.device
+    rng : numpy.random.RandomState
+        Draws the permutations.
+
+    Returns
+    -------
+    loss : float
+        The mean squared error of the last batch.
+    """
+    batches = ShuffledBatches(TensorDataset(X), batch_size, shuffle=True, random_state=rng)
+    encoder.train()
+    decoder.train()
+    loss = torch.tensor(float("nan"))
+    for _ in range(epochs):
+        for batch, _ in batches:
+            batch = batch.to(device, non_blocking=True)
+            loss = torch.nn.functional.mse_loss(decoder(encoder(batch)), batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    loss = float(loss.detach())
+    if not np.isfinite(loss):
+        raise FloatingPointError(
+            f"the autoencoder warm start diverged (reconstruction error {loss}); "
+            "lower lr or scale the input (for example with StandardScaler)."
+        )
+    return loss
 
 
 def start(encoder, X, *, init, log_prior, batch_size, device, rng):

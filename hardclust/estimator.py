@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from . import __version__
-from ._initialization import log_prior, soft_reset, start
+from ._initialization import log_prior, pretrain_autoencoder, soft_reset, start
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
@@ -94,6 +94,17 @@ class OnlineHardClustering(
         The decoder when ``reconstruction > 0``: ``"auto"`` mirrors a named
         encoder; a custom encoder needs its decoder, called as
         ``decoder(input_shape, latent_dim)`` (an instance is deep-copied).
+        Also the decoder of the warm start when ``pretrain_epochs > 0``.
+
+        .. versionadded:: 0.3.0
+    pretrain_epochs : int, default=0
+        Epochs of an autoencoder warm start before the k-means start: the
+        encoder and ``decoder`` are trained to reconstruct the first data
+        (mean squared error; the optimizer, ``lr`` and ``batch_size`` of
+        the clustering), then the decoder is dropped unless
+        ``reconstruction > 0``. 0 skips it (DEC's and IDEC's two-stage
+        recipe; the user guide shows what it does on the development
+        suite).
 
         .. versionadded:: 0.3.0
     sigma : float or "auto", default="auto"
@@ -269,7 +280,7 @@ class OnlineHardClustering(
 
     # Set when the model starts; partial_fit refuses to change them afterwards.
     _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
-               "reconstruction", "decoder")
+               "reconstruction", "decoder", "pretrain_epochs")
 
     _parameter_constraints: dict = {
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
@@ -277,6 +288,7 @@ class OnlineHardClustering(
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "reconstruction": [Interval(Real, 0, None, closed="left")],
         "decoder": [StrOptions({"auto", *DECODERS}), callable],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
         "sigma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "prior": [Prior(), None],
         "objective": [StrOptions(set(OBJECTIVES))],
@@ -308,6 +320,7 @@ class OnlineHardClustering(
         latent_dim=128,
         reconstruction=0.0,
         decoder="auto",
+        pretrain_epochs=0,
         sigma="auto",
         prior=None,
         objective="hard",
@@ -336,6 +349,7 @@ class OnlineHardClustering(
         self.latent_dim = latent_dim
         self.reconstruction = reconstruction
         self.decoder = decoder
+        self.pretrain_epochs = pretrain_epochs
         self.sigma = sigma
         self.prior = prior
         self.objective = objective
@@ -470,13 +484,20 @@ class OnlineHardClustering(
             encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
             centroids = torch.randn(self.n_clusters, self.latent_dim)
             decoder = None
-            if self.reconstruction > 0:
+            if self.reconstruction > 0 or self.pretrain_epochs > 0:
                 decoder = make_decoder(self.decoder, self._sample_shape, self.latent_dim,
                                        encoder=self.encoder).to(self.device_)
         encoder = encoder.to(self.device_)
         check_encoder_output(encoder, X[:2].to(self.device_), self.latent_dim)
         if scale is None:
             scale = 1.0
+            if self.pretrain_epochs > 0:
+                pretrain_autoencoder(encoder, decoder, X, epochs=self.pretrain_epochs,
+                                     optimizer=self.optimizer(
+                                         [*encoder.parameters(), *decoder.parameters()],
+                                         lr=self.lr_, **self._optimizer_params()),
+                                     batch_size=self.batch_size, device=self.device_,
+                                     rng=rng)
             if not (isinstance(self.init, str) and self.init == "random"):
                 centroids, scale = start(encoder, X, init=self.init,
                                          log_prior=self._log_prior,
@@ -484,7 +505,8 @@ class OnlineHardClustering(
                                          device=self.device_, rng=rng)
         self._net = ClusterNet.build(
             ClusterModule(encoder, centroids, self.sigma_, self._log_prior, scale,
-                          decoder=decoder, reconstruction=self.reconstruction),
+                          decoder=decoder if self.reconstruction > 0 else None,
+                          reconstruction=self.reconstruction),
             make_objective(self._objective, self._log_prior, self.reg_strength),
             optimizer=self.optimizer, optimizer_params=self._optimizer_params(),
             lr=self.lr_, batch_size=self.batch_size, callbacks=self.callbacks,

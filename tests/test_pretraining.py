@@ -1,0 +1,78 @@
+"""The autoencoder warm start (pretrain_epochs): trains, is reproducible,
+keeps no decoder unless asked, rolls back, and is frozen after the start."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+from sklearn.utils._param_validation import InvalidParameterError
+
+from hardclust import OnlineHardClustering
+from hardclust._initialization import pretrain_autoencoder
+from hardclust.encoders import make_decoder, make_encoder
+
+
+@pytest.fixture(scope="module")
+def X():
+    X, _ = make_blobs(300, n_features=6, centers=3, random_state=0)
+    return X.astype(np.float32)
+
+
+def _model(**params):
+    return OnlineHardClustering(3, **{"max_epochs": 3, "random_state": 0, **params})
+
+
+def _reconstruction_error(encoder, decoder, X):
+    with torch.no_grad():
+        return float(torch.nn.functional.mse_loss(decoder(encoder(X)), X))
+
+
+def test_pretraining_lowers_the_reconstruction_error(X):
+    torch.manual_seed(0)
+    encoder, decoder = make_encoder("mlp", (6,), 8), make_decoder("mlp", (6,), 8)
+    Xt = torch.from_numpy(X)
+    before = _reconstruction_error(encoder, decoder, Xt)
+    optimizer = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-2)
+    loss = pretrain_autoencoder(encoder, decoder, Xt, epochs=30, optimizer=optimizer,
+                                batch_size=64, device=torch.device("cpu"),
+                                rng=np.random.RandomState(0))
+    after = _reconstruction_error(encoder, decoder, Xt)
+    assert after < 0.5 * before
+    assert np.isfinite(loss)
+
+
+def test_warm_start_changes_the_start_reproducibly_and_keeps_no_decoder(X):
+    plain = _model().fit(X)
+    a, b = _model(pretrain_epochs=5).fit(X), _model(pretrain_epochs=5).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert not np.array_equal(a.transform(X), plain.transform(X))
+    # the decoder served the warm start only: the fitted model is a plain one
+    assert set(a._net.module_.state_dict()) == set(plain._net.module_.state_dict())
+    kept = _model(pretrain_epochs=5, reconstruction=0.5).fit(X)
+    assert hasattr(kept._net.module_, "decoder")
+
+
+def test_a_diverging_warm_start_says_what_to_fix_and_keeps_the_model(X):
+    model = _model().fit(X)
+    before = model.cluster_centers_
+    model.set_params(pretrain_epochs=3, lr=1e30)
+    with pytest.raises(FloatingPointError, match="lower lr"):
+        model.fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, before)
+    assert model.n_iter_ == 3
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, "10"])
+def test_bad_pretrain_epochs(X, value):
+    with pytest.raises(InvalidParameterError, match="pretrain_epochs"):
+        _model(pretrain_epochs=value).fit(X)
+
+
+def test_pretrain_epochs_cannot_change_between_partial_fit_calls(X):
+    model = _model(pretrain_epochs=2).partial_fit(X)
+    centers = model.cluster_centers_
+    model.set_params(pretrain_epochs=4)
+    with pytest.raises(ValueError, match="pretrain_epochs was 2"):
+        model.partial_fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, centers)
