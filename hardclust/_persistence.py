@@ -77,6 +77,7 @@ def save_model(model, path):
             "sigma": float(module.sigma),
             "lr": float(model.lr_),
             "max_epochs": int(model.max_epochs_),
+            "pretrain_epochs": int(model.pretrain_epochs_),
             "n_iter": int(model.n_iter_),
             "n_steps": int(model.n_steps_),
             "input_view": {k: torch.from_numpy(v) for k, v in model._input_view.items()},
@@ -219,6 +220,7 @@ class PersistenceMixin:
         self.sigma_ = saved.get("sigma", self.sigma_)
         self.lr_ = saved.get("lr", self.lr_)
         self.max_epochs_ = saved.get("max_epochs", 1)
+        self.pretrain_epochs_ = saved.get("pretrain_epochs", 0)
         self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
                     scale=saved["scale"])
         self._net.module_.load_state_dict(saved["module"])
@@ -249,6 +251,7 @@ class PersistenceMixin:
         self._resolve_settings()
         self.sigma_ = self._net.module_.sigma
         self.max_epochs_ = 1
+        self.pretrain_epochs_ = 0
         self._applied = self._live_params()
         self._frozen = {name: getattr(self, name) for name in self._FROZEN}
         self.n_reassigned_ = self.n_drift_resets_ = self.n_resets_ = 0

@@ -63,7 +63,7 @@ def test_a_diverging_warm_start_says_what_to_fix_and_keeps_the_model(X):
     assert model.n_iter_ == 3
 
 
-@pytest.mark.parametrize("value", [-1, 2.5, "10"])
+@pytest.mark.parametrize("value", [-1, 2.5, "10", "always"])
 def test_bad_pretrain_epochs(X, value):
     with pytest.raises(InvalidParameterError, match="pretrain_epochs"):
         _model(pretrain_epochs=value).fit(X)
@@ -76,3 +76,24 @@ def test_pretrain_epochs_cannot_change_between_partial_fit_calls(X):
     with pytest.raises(ValueError, match="pretrain_epochs was 2"):
         model.partial_fit(X)
     np.testing.assert_array_equal(model.cluster_centers_, centers)
+
+
+def test_auto_warm_starts_the_image_cnn_only(X):
+    images = np.random.RandomState(0).rand(64, 1, 8, 8).astype(np.float32)
+    cnn = OnlineHardClustering(2, max_epochs=4, random_state=0).fit(images)
+    assert cnn.pretrain_epochs_ == 4  # 500 steps of one batch, capped by max_epochs_
+    auto_epochs = OnlineHardClustering(2, batch_size=16, random_state=0)
+    auto_epochs._sample_shape = (1, 8, 8)
+    auto_epochs._check_params_vs_input(torch.from_numpy(images))
+    assert (auto_epochs.max_epochs_, auto_epochs.pretrain_epochs_) == (125, 125)
+    assert _model().fit(X).pretrain_epochs_ == 0  # the MLP
+    assert _model(pretrain_epochs=0).fit(X).pretrain_epochs_ == 0
+
+
+def test_save_and_load_keep_the_warm_started_model(X, tmp_path):
+    model = _model(pretrain_epochs=2).fit(X)
+    model.save(tmp_path / "m.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "m.pt")
+    assert loaded.pretrain_epochs_ == 2
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))

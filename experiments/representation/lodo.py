@@ -8,6 +8,11 @@ current default there.
 
 Run: ``python experiments/representation/lodo.py default=docs/data/suite_dev.json
 reconstruction=1.0=experiments/representation/screen_reconstruction_1_0.json ...``
+
+A candidate can join files with ``+``: later files replace the data sets
+they hold (``path@name,name`` keeps only those data sets of a file), so a
+rule that changes only some data sets is the default plus its screens.
+``--seeds 0 1 2`` sets the seeds averaged (default 0 1).
 """
 
 import json
@@ -18,20 +23,34 @@ import numpy as np
 
 
 def load(path, seeds):
+    path, _, keep = path.partition("@")
     runs = json.load(open(path))["runs"]
     table = defaultdict(list)
     for run in runs:
-        if run["method"] in ("hard", "hardclust") and run["seed"] in seeds:
+        if run["method"] in ("hard", "hardclust") and run["seed"] in seeds and (
+                not keep or run["dataset"] in keep.split(",")):
             table[run["dataset"]].append((run["ACC"], run["NMI"]))
     return {name: np.mean(values, axis=0) for name, values in table.items()}
 
 
+def load_joined(paths, seeds):
+    table = {}
+    for path in paths.split("+"):
+        table.update(load(path, seeds))
+    return table
+
+
 def main(argv):
     seeds = {0, 1}
+    if "--seeds" in argv:
+        at = argv.index("--seeds")
+        rest = [a for a in argv[at + 1:] if a.isdigit()]
+        seeds = {int(a) for a in rest}
+        argv = argv[:at] + argv[at + 1 + len(rest):]
     candidates = {}
     for item in argv:
         name, path = item.rsplit("=", 1)
-        candidates[name] = load(path, seeds)
+        candidates[name] = load_joined(path, seeds)
     datasets = sorted(set.intersection(*(set(c) for c in candidates.values())))
     print("| data set | " + " | ".join(candidates) + " | chosen without it | ACC / NMI there |")
     print("|---" * (len(candidates) + 3) + "|")
