@@ -4,8 +4,8 @@
 ``OnlineHardClustering`` and never train it, as scikit-learn's
 ``_BaseKMeans`` holds ``predict``/``transform``/``score`` for its k-means
 estimators. Small array functions below keep the *input view* used by
-``predict_proba``: each cluster's mean and the shared variance of the
-training samples in the input's own space.
+``predict_proba``: each cluster's mean and the shared (shrunk)
+covariance of the training samples in the input's own space.
 """
 
 import math
@@ -74,15 +74,19 @@ def input_view_sums(X, labels, n_clusters, previous=None):
     Returns
     -------
     view : dict of float64 ndarrays
-        ``counts`` (K,) and ``sums`` (K, n_values); ``outer``, the sum of
-        ``x x^T`` (n_values, n_values), when there are at most
-        ``_VIEW_MAX_VALUES`` values, else ``sqnorms``, the sum of
-        ``||x||^2`` (a scalar); ``fourth``, the sum of ``||x - m_k||^4``
-        (which Ledoit-Wolf's shrinkage needs), with ``m_k`` the means after
-        this chunk (exact for ``fit``; chunks of a stream keep the means of
-        their time).
+        ``origin`` (n_values,), the mean of the first chunk: every other
+        sum is of ``x - origin``, so that an offset in the data cannot
+        swamp the within-cluster spread by cancellation. ``counts`` (K,)
+        and ``sums`` (K, n_values); ``outer``, the sum of ``x x^T``
+        (n_values, n_values), when there are at most ``_VIEW_MAX_VALUES``
+        values, else ``sqnorms``, the sum of ``||x||^2`` (a scalar);
+        ``fourth``, the sum of ``||x - m_k||^4`` (which Ledoit-Wolf's
+        shrinkage needs), with ``m_k`` the means after this chunk (exact
+        for ``fit``; chunks of a stream keep the means of their time).
     """
     X = X.double()
+    origin = X.mean(0) if previous is None else torch.from_numpy(previous["origin"])
+    X = X - origin
     onehot = torch.zeros(len(X), n_clusters, dtype=torch.float64)
     onehot[torch.arange(len(X)), torch.as_tensor(labels)] = 1.0
     view = {"counts": onehot.sum(0).numpy(), "sums": (onehot.T @ X).numpy()}
@@ -93,6 +97,7 @@ def input_view_sums(X, labels, n_clusters, previous=None):
         view["sqnorms"] = np.asarray(float((X * X).sum()))
     if previous is not None:
         view = {key: value + previous[key] for key, value in view.items()}
+    view["origin"] = origin.numpy()
     means, labels = torch.from_numpy(_view_means(view)), torch.as_tensor(labels)
     fourth = 0.0 if previous is None else float(previous["fourth"])
     for start in range(0, len(X), _VIEW_ROWS):
@@ -171,7 +176,8 @@ def input_view_log_likelihood(X, view):
     whiten = _whitening(view, means)
     apply = torch.mul if whiten.ndim == 0 else torch.matmul
     centers = apply(torch.from_numpy(means), whiten)
-    out = [-0.5 * squared_distances(apply(chunk, whiten), centers)
+    origin = torch.from_numpy(view["origin"])
+    out = [-0.5 * squared_distances(apply(chunk - origin, whiten), centers)
            for chunk in X.double().split(_VIEW_ROWS)]
     return torch.cat(out) if out else torch.empty(0, len(means), dtype=torch.float64)
 

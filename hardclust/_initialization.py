@@ -18,7 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ._net import ShuffledBatches, TensorDataset, draw_seed, embed, eval_mode
+from ._net import (ShuffledBatches, TensorDataset, draw_seed, embed, eval_mode,
+                   explain_batchnorm_failure, optimizer_error, seeded)
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
 # few enough that this costs a fraction of an epoch.
@@ -222,7 +223,8 @@ def scale_start(centers, z=None):
     return torch.from_numpy(centers * scale).float(), float(scale)
 
 
-def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, batch_size, device, rng):
+def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr, batch_size,
+                         device, rng):
     """Train ``decoder(encoder(x))`` to reconstruct X: the warm start of DEC and IDEC.
 
     Parameters
@@ -233,29 +235,39 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, batch_size, 
         The first data, on the CPU.
     epochs : int
         Shuffled passes over X.
-    optimizer : torch.optim.Optimizer
-        Over the parameters of both modules.
+    optimizer : type
+        A ``torch.optim.Optimizer`` class, built over both modules' parameters.
+    options : dict
+        Its keyword arguments (without the ``optimizer__`` prefix).
+    lr : float
     batch_size : int
     device : torch.device
     rng : numpy.random.RandomState
-        Draws the permutations.
+        Draws the permutations and the seed of torch's RNG for the passes
+        (random layers such as dropout), which is restored afterwards.
 
     Returns
     -------
     loss : float
         The mean squared error of the last batch.
     """
+    parameters = [*encoder.parameters(), *decoder.parameters()]
+    try:
+        optimizer = optimizer(parameters, lr=lr, **options)
+    except TypeError as exc:
+        raise optimizer_error(optimizer, options, exc) from exc
     batches = ShuffledBatches(TensorDataset(X), batch_size, shuffle=True, random_state=rng)
     encoder.train()
     decoder.train()
     loss = torch.tensor(float("nan"))
-    for _ in range(epochs):
-        for batch, _ in batches:
-            batch = batch.to(device, non_blocking=True)
-            loss = torch.nn.functional.mse_loss(decoder(encoder(batch)), batch)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+    with seeded(draw_seed(rng), device), explain_batchnorm_failure():
+        for _ in range(epochs):
+            for batch, _ in batches:
+                batch = batch.to(device, non_blocking=True)
+                loss = torch.nn.functional.mse_loss(decoder(encoder(batch)), batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
     loss = float(loss.detach())
     if not np.isfinite(loss):
         raise FloatingPointError(

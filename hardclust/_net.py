@@ -276,11 +276,7 @@ class ClusterNet(NeuralNet):
         try:
             return net.initialize()
         except TypeError as exc:  # the optimizer refused an option
-            raise TypeError(
-                f"{optimizer.__name__} could not be built with the options "
-                f"{optimizer_params} ({exc}); check the optimizer__<name> "
-                "keyword arguments against its signature."
-            ) from exc
+            raise optimizer_error(optimizer, optimizer_params, exc) from exc
 
     def update(self, *, batch_size, verbose, sigma, criterion=None, log_prior=None,
                callbacks=None, optimizer=None, optimizer_options=None):
@@ -349,17 +345,8 @@ class ClusterNet(NeuralNet):
         with seeded(seed, torch.device(self.device)):
             self.notify("on_train_begin", X=dataset, y=None)
             try:
-                self.fit_loop(dataset, epochs=epochs)
-            except ValueError as exc:
-                # torch's BatchNorm on a batch of one sample: say what to change
-                if not str(exc).startswith(_BATCHNORM_ONE_SAMPLE):
-                    raise
-                raise ValueError(
-                    f"the encoder failed on a training batch of one sample ({exc}): "
-                    "BatchNorm layers need at least 2 values per channel in "
-                    "training. Pass at least 2 samples (to partial_fit, chunks "
-                    "of 2 or more) and use batch_size >= 2."
-                ) from exc
+                with explain_batchnorm_failure():
+                    self.fit_loop(dataset, epochs=epochs)
             finally:
                 self.notify("on_train_end", X=dataset, y=None)
         self.module_.eval()
@@ -448,6 +435,32 @@ def resolve_device(device):
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def optimizer_error(optimizer, options, exc):
+    """The TypeError to raise when ``optimizer`` refused one of ``options``."""
+    return TypeError(
+        f"{optimizer.__name__} could not be built with the options {options} "
+        f"({exc}); check the optimizer__<name> keyword arguments against its "
+        "signature."
+    )
+
+
+@contextlib.contextmanager
+def explain_batchnorm_failure():
+    """Turn torch's error for BatchNorm on a batch of one sample into one
+    that says what to change."""
+    try:
+        yield
+    except ValueError as exc:
+        if not str(exc).startswith(_BATCHNORM_ONE_SAMPLE):
+            raise
+        raise ValueError(
+            f"the encoder failed on a training batch of one sample ({exc}): "
+            "BatchNorm layers need at least 2 values per channel in "
+            "training. Pass at least 2 samples (to partial_fit, chunks "
+            "of 2 or more) and use batch_size >= 2."
+        ) from exc
 
 
 @contextlib.contextmanager

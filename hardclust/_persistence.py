@@ -80,7 +80,8 @@ def save_model(model, path):
             "pretrain_epochs": int(model.pretrain_epochs_),
             "n_iter": int(model.n_iter_),
             "n_steps": int(model.n_steps_),
-            "input_view": {k: torch.from_numpy(v) for k, v in model._input_view.items()},
+            "input_view": None if model._input_view is None else {
+                k: torch.from_numpy(v) for k, v in model._input_view.items()},
             "module": {k: v.detach().cpu() for k, v in module.state_dict().items()},
         },
         path,
@@ -120,7 +121,8 @@ def load_model(cls, path, encoder, device, decoder=None):
             "architecture: OnlineHardClustering.load(path, encoder=...)."
         )
     decoder_name = saved.get("decoder_name", "auto")
-    if decoder is None and decoder_name is None:
+    # a decoder that served only the warm start was not saved
+    if decoder is None and decoder_name is None and saved["params"].get("reconstruction", 0) > 0:
         raise ValueError(
             f"{path} was saved with a custom decoder; pass its architecture: "
             "OnlineHardClustering.load(path, decoder=...)."
@@ -135,7 +137,8 @@ def load_model(cls, path, encoder, device, decoder=None):
     if isinstance(params.get("init"), list):
         params["init"] = np.asarray(params["init"])
     model = cls(**params, encoder=name if encoder is None else encoder, device=device,
-                decoder=decoder_name if decoder is None else decoder,
+                # a custom decoder that served only the warm start is not needed
+                decoder=(decoder_name or "auto") if decoder is None else decoder,
                 optimizer=_optimizer_class(saved.get("optimizer", "torch.optim.Adam")))
     model._sample_shape = tuple(saved["sample_shape"])
     model._input_layout = tuple(saved["input_layout"])

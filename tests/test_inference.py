@@ -73,8 +73,8 @@ def test_input_view_is_shrunk_lda_of_the_predicted_clusters_and_adds_up_over_a_s
     from sklearn.covariance import ledoit_wolf_shrinkage as sklearn_shrinkage
     from sklearn.covariance import shrunk_covariance
 
-    from hardclust._inference import (input_view_log_likelihood, input_view_sums,
-                                      ledoit_wolf_shrinkage)
+    from hardclust._inference import (_view_means, input_view_log_likelihood,
+                                      input_view_sums, ledoit_wolf_shrinkage)
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(500, 6)) @ rng.normal(size=(6, 6)) + 3 * rng.randint(0, 3, (500, 1))
@@ -90,12 +90,16 @@ def test_input_view_is_shrunk_lda_of_the_predicted_clusters_and_adds_up_over_a_s
     expected = -0.5 * np.einsum("nkd,de,nke->nk", diff, precision, diff)
     got = input_view_log_likelihood(torch.from_numpy(X), whole).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
-    # a stream's counts, sums and outer products are those of the whole
+    # a stream's counts and means are those of the whole; its probabilities
+    # too, but for the shrinkage (its chunks' residuals use their time's means)
     stream = None
     for part in np.array_split(np.arange(500), 4):
         stream = input_view_sums(torch.from_numpy(X[part]), labels[part], 3, stream)
-    for key in ("counts", "sums", "outer"):
-        np.testing.assert_allclose(stream[key], whole[key], rtol=1e-12)
+    np.testing.assert_array_equal(stream["counts"], whole["counts"])
+    np.testing.assert_allclose(_view_means(stream) + stream["origin"], means, rtol=1e-10)
+    streamed = input_view_log_likelihood(torch.from_numpy(X), stream)
+    np.testing.assert_allclose(torch.softmax(streamed, 1), torch.softmax(torch.from_numpy(got), 1),
+                               atol=0.02)
 
 
 def test_probabilities_of_samples_with_many_values_use_an_isotropic_input_view():
@@ -107,3 +111,40 @@ def test_probabilities_of_samples_with_many_values_use_an_isotropic_input_view()
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert (proba.argmax(axis=1) == model.predict(X)).mean() > 0.95
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e6])
+def test_probabilities_do_not_change_when_the_data_is_shifted(offset):
+    import torch
+
+    from hardclust._inference import input_view_log_likelihood, input_view_sums
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5)) + 4 * rng.randint(0, 3, (300, 1))
+    labels = rng.randint(0, 3, 300)
+    for shape in (5, 1100):  # the full covariance, and the isotropic view
+        data = np.tile(X, (1, -(-shape // 5)))[:, :shape]
+        plain = input_view_log_likelihood(
+            torch.from_numpy(data), input_view_sums(torch.from_numpy(data), labels, 3))
+        moved = input_view_log_likelihood(
+            torch.from_numpy(data + offset),
+            input_view_sums(torch.from_numpy(data + offset), labels, 3))
+        np.testing.assert_allclose(torch.softmax(moved, 1), torch.softmax(plain, 1), atol=1e-6)
+
+
+def test_input_view_falls_back_to_eigenvalues_when_the_covariance_is_not_positive():
+    import torch
+
+    from hardclust._inference import _whitening
+
+    # a covariance that rounding left indefinite: the Cholesky factor fails
+    view = {"counts": np.array([2.0]), "sums": np.zeros((1, 2)),
+            "outer": np.array([[1.0, 2.0], [2.0, 1.0]]), "fourth": np.asarray(0.0),
+            "origin": np.zeros(2)}
+    whiten = _whitening(view, np.zeros((1, 2)))
+    assert torch.isfinite(whiten).all()
+    covariance = np.array([[0.5, 1.0], [1.0, 0.5]])  # outer / n
+    values, vectors = np.linalg.eigh(covariance)
+    # on the eigenvector with a positive eigenvalue, W W^T inverts C
+    v = vectors[:, 1]
+    np.testing.assert_allclose(v @ (whiten @ whiten.T).numpy() @ v, 1 / values[1], rtol=1e-6)

@@ -32,10 +32,9 @@ def test_pretraining_lowers_the_reconstruction_error(X):
     encoder, decoder = make_encoder("mlp", (6,), 8), make_decoder("mlp", (6,), 8)
     Xt = torch.from_numpy(X)
     before = _reconstruction_error(encoder, decoder, Xt)
-    optimizer = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-2)
-    loss = pretrain_autoencoder(encoder, decoder, Xt, epochs=30, optimizer=optimizer,
-                                batch_size=64, device=torch.device("cpu"),
-                                rng=np.random.RandomState(0))
+    loss = pretrain_autoencoder(encoder, decoder, Xt, epochs=30, optimizer=torch.optim.Adam,
+                                options={}, lr=1e-2, batch_size=64,
+                                device=torch.device("cpu"), rng=np.random.RandomState(0))
     after = _reconstruction_error(encoder, decoder, Xt)
     assert after < 0.5 * before
     assert np.isfinite(loss)
@@ -97,3 +96,48 @@ def test_save_and_load_keep_the_warm_started_model(X, tmp_path):
     assert loaded.pretrain_epochs_ == 2
     np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_warm_start_takes_the_optimizer_options_and_leaves_torch_rng_alone(X):
+    class Dropping(torch.nn.Module):  # a random layer: the warm start draws from torch's RNG
+        def __init__(self, shape, latent_dim):
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Linear(shape[0], 16), torch.nn.Dropout(0.2),
+                                           torch.nn.Linear(16, latent_dim))
+
+        def forward(self, x):
+            return self.net(x)
+
+    def decoder(shape, latent_dim):
+        return torch.nn.Linear(latent_dim, shape[0])
+
+    params = dict(encoder=Dropping, decoder=decoder, latent_dim=4, pretrain_epochs=3,
+                  optimizer=torch.optim.AdamW, optimizer__weight_decay=0.1)
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    a = _model(**params).fit(X)
+    assert torch.equal(torch.get_rng_state(), state)
+    torch.manual_seed(2)
+    b = _model(**params).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    with pytest.raises(TypeError, match="optimizer__<name>"):
+        _model(**{**params, "optimizer__momentum": 0.9}).fit(X)
+
+
+def test_first_partial_fit_warm_starts_the_cnn_for_one_epoch_only():
+    images = np.random.RandomState(0).rand(64, 1, 8, 8).astype(np.float32)
+    model = OnlineHardClustering(2, random_state=0).partial_fit(images)
+    assert (model.pretrain_epochs_, model.max_epochs_, model.n_iter_) == (1, 1, 1)
+
+
+def test_a_custom_decoder_used_only_to_warm_start_is_not_needed_to_load(X, tmp_path):
+    def encoder(shape, latent_dim):
+        return torch.nn.Sequential(torch.nn.Linear(shape[0], latent_dim))
+
+    def decoder(shape, latent_dim):
+        return torch.nn.Linear(latent_dim, shape[0])
+
+    model = _model(encoder=encoder, decoder=decoder, latent_dim=4, pretrain_epochs=2).fit(X)
+    model.save(tmp_path / "m.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "m.pt", encoder=encoder)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
