@@ -19,9 +19,9 @@ the option):
 - ``reconstruction=1.0``: one epoch with the decoder and its loss;
 - ``pretrain_epochs=1``: one epoch of the autoencoder warm start, then one
   epoch of clustering (against two bare epochs). ``pretrain_epochs="auto"``
-  (the default) gives the image CNN enough such epochs for 500 steps, at
-  most ``max_epochs_``, so a default CNN fit here, capped at one epoch, is
-  this row;
+  gives the image CNN enough such epochs for 500 steps, at most
+  ``max_epochs_``, so such a CNN fit here, capped at one epoch, is this
+  row;
 - ``reset_interval=1``: two epochs with one soft reset between them (against
   two bare epochs).
 """

@@ -77,16 +77,16 @@ def test_pretrain_epochs_cannot_change_between_partial_fit_calls(X):
     np.testing.assert_array_equal(model.cluster_centers_, centers)
 
 
-def test_auto_warm_starts_the_image_cnn_only(X):
+def test_no_warm_start_by_default_and_auto_warm_starts_the_image_cnn_only(X):
     images = np.random.RandomState(0).rand(64, 1, 8, 8).astype(np.float32)
-    cnn = OnlineHardClustering(2, max_epochs=4, random_state=0).fit(images)
+    assert OnlineHardClustering(2, max_epochs=2, random_state=0).fit(images).pretrain_epochs_ == 0
+    cnn = OnlineHardClustering(2, max_epochs=4, pretrain_epochs="auto", random_state=0).fit(images)
     assert cnn.pretrain_epochs_ == 4  # 500 steps of one batch, capped by max_epochs_
-    auto_epochs = OnlineHardClustering(2, batch_size=16, random_state=0)
+    auto_epochs = OnlineHardClustering(2, batch_size=16, pretrain_epochs="auto", random_state=0)
     auto_epochs._sample_shape = (1, 8, 8)
     auto_epochs._check_params_vs_input(torch.from_numpy(images))
     assert (auto_epochs.max_epochs_, auto_epochs.pretrain_epochs_) == (125, 125)
-    assert _model().fit(X).pretrain_epochs_ == 0  # the MLP
-    assert _model(pretrain_epochs=0).fit(X).pretrain_epochs_ == 0
+    assert _model(pretrain_epochs="auto").fit(X).pretrain_epochs_ == 0  # the MLP
 
 
 def test_save_and_load_keep_the_warm_started_model(X, tmp_path):
@@ -126,7 +126,7 @@ def test_warm_start_takes_the_optimizer_options_and_leaves_torch_rng_alone(X):
 
 def test_first_partial_fit_warm_starts_the_cnn_for_one_epoch_only():
     images = np.random.RandomState(0).rand(64, 1, 8, 8).astype(np.float32)
-    model = OnlineHardClustering(2, random_state=0).partial_fit(images)
+    model = OnlineHardClustering(2, pretrain_epochs="auto", random_state=0).partial_fit(images)
     assert (model.pretrain_epochs_, model.max_epochs_, model.n_iter_) == (1, 1, 1)
 
 
