@@ -253,7 +253,8 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr,
     """
     parameters = [*encoder.parameters(), *decoder.parameters()]
     try:
-        optimizer = optimizer(parameters, lr=lr, **options)
+        # an optimizer__lr option wins over lr, as it does for the clustering
+        optimizer = optimizer(parameters, **{"lr": lr, **options})
     except TypeError as exc:
         raise optimizer_error(optimizer, options, exc) from exc
     batches = ShuffledBatches(TensorDataset(X), batch_size, shuffle=True, random_state=rng)
@@ -283,7 +284,7 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng):
     Parameters
     ----------
     encoder : nn.Module
-        The untrained encoder, on ``device``.
+        The starting encoder (untrained, or after the warm start), on ``device``.
     X : Tensor of shape (n_samples, \\*sample_shape)
         The first data, on the CPU.
     init : "k-means", callable or ndarray of shape (n_clusters, latent_dim)
@@ -307,7 +308,7 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng):
     z = embed_sample(encoder, X, batch_size, device, rng)
     if not np.all(np.isfinite(z)):
         raise FloatingPointError(
-            "the untrained encoder produced non-finite embeddings; scale "
+            "the starting encoder produced non-finite embeddings; scale "
             "the input (for example with StandardScaler)."
         )
     if callable(init):

@@ -32,8 +32,8 @@ class ClusterCollapseWarning(UserWarning):
 class SmallFirstChunkWarning(UserWarning):
     """The first ``partial_fit`` chunk is too small to place the centroids well.
 
-    The first call starts the model (k-means on the untrained embeddings of
-    that chunk); later chunks refine it but rarely undo a poor start. The
+    The first call starts the model (k-means on the starting encoder's
+    embeddings of that chunk); later chunks refine it but rarely undo a poor start. The
     message gives the number of rows to pass first.
 
     Examples

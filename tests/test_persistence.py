@@ -220,3 +220,18 @@ def test_the_net_pickles_its_module_once_so_cuda_models_map_to_the_cpu(X):
     assert loaded._net.criterion is loaded._net.criterion_
     loaded.partial_fit(X)
     np.testing.assert_array_equal(loaded.labels_, loaded.predict(X))
+
+
+def test_a_model_unpickled_from_0_2_can_be_saved_again(tmp_path):
+    import pickle
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old = pickle.loads((DATA / "model_0_2.pkl").read_bytes())
+    assert old._input_view is None  # 0.2 had no input view
+    old.save(tmp_path / "again.pt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = OnlineHardClustering.load(tmp_path / "again.pt")
+    np.testing.assert_array_equal(loaded.cluster_centers_, old.cluster_centers_)

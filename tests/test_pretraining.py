@@ -86,6 +86,10 @@ def test_no_warm_start_by_default_and_auto_warm_starts_the_image_cnn_only(X):
     auto_epochs._sample_shape = (1, 8, 8)
     auto_epochs._check_params_vs_input(torch.from_numpy(images))
     assert (auto_epochs.max_epochs_, auto_epochs.pretrain_epochs_) == (125, 125)
+    # the 500 steps, not max_epochs_, decide when they are fewer
+    auto_epochs.set_params(max_epochs=200)
+    auto_epochs._check_params_vs_input(torch.from_numpy(images))
+    assert (auto_epochs.max_epochs_, auto_epochs.pretrain_epochs_) == (200, 125)
     assert _model(pretrain_epochs="auto").fit(X).pretrain_epochs_ == 0  # the MLP
 
 
@@ -122,6 +126,8 @@ def test_warm_start_takes_the_optimizer_options_and_leaves_torch_rng_alone(X):
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     with pytest.raises(TypeError, match="optimizer__<name>"):
         _model(**{**params, "optimizer__momentum": 0.9}).fit(X)
+    # optimizer__lr overrides lr in the warm start too (it did not build before)
+    assert _model(**{**params, "optimizer__lr": 1e-2}).fit(X).n_iter_ == 3
 
 
 def test_first_partial_fit_warm_starts_the_cnn_for_one_epoch_only():

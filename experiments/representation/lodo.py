@@ -15,6 +15,7 @@ rule that changes only some data sets is the default plus its screens.
 ``--seeds 0 1 2`` sets the seeds averaged (default 0 1).
 """
 
+import itertools
 import json
 import sys
 from collections import defaultdict
@@ -44,7 +45,7 @@ def main(argv):
     seeds = {0, 1}
     if "--seeds" in argv:
         at = argv.index("--seeds")
-        rest = [a for a in argv[at + 1:] if a.isdigit()]
+        rest = list(itertools.takewhile(str.isdigit, argv[at + 1:]))
         seeds = {int(a) for a in rest}
         argv = argv[:at] + argv[at + 1 + len(rest):]
     candidates = {}
