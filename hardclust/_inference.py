@@ -142,11 +142,11 @@ def _whitening(view, means):
     ``1 / sqrt(mu)`` for the isotropic variance ``mu``."""
     counts = view["counts"]
     n, p = max(counts.sum(), 1.0), means.shape[1]
-    between = (counts[:, None] * means).T @ means
-    if "outer" not in view:
-        mu = max((float(view["sqnorms"]) - np.trace(between)) / (n * p), 1e-12)
+    if "outer" not in view:  # many values: no p x p matrix, not even the between-cluster one
+        between = float((counts * (means ** 2).sum(1)).sum())
+        mu = max((float(view["sqnorms"]) - between) / (n * p), 1e-12)
         return torch.tensor(1 / math.sqrt(mu), dtype=torch.float64)
-    scatter = (view["outer"] - between) / n
+    scatter = (view["outer"] - (counts[:, None] * means).T @ means) / n
     # Rounding in outer - between is relative to the data's own scale, and
     # so is the floor that keeps C positive definite where S is singular
     # (constant features, as many clusters as samples).

@@ -460,16 +460,15 @@ class OnlineHardClustering(
                 "the first training call needs at least one sample per cluster."
             )
         self.device_ = resolve_device(self.device)
+        batches = -(-len(X) // self.batch_size)
         if passes is not None:
             self.max_epochs_ = passes
         elif self.max_epochs != "auto":
             self.max_epochs_ = self.max_epochs
         else:
-            batches = -(-len(X) // self.batch_size)
             self.max_epochs_ = max(_AUTO_MIN_EPOCHS, -(-_AUTO_MIN_STEPS // batches))
         self.pretrain_epochs_ = self.pretrain_epochs
         if self.pretrain_epochs == "auto":
-            batches = -(-len(X) // self.batch_size)
             self.pretrain_epochs_ = (min(self.max_epochs_, -(-_AUTO_PRETRAIN_STEPS // batches))
                                      if self._image_cnn() else 0)
         self._resolve_settings()
