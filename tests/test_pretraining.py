@@ -1,5 +1,5 @@
 """The autoencoder warm start (pretrain_epochs): trains, is reproducible,
-keeps no decoder unless asked, rolls back, and is frozen after the start."""
+keeps no decoder unless asked and rolls back (frozen after the start: tests/test_streaming.py)."""
 
 import numpy as np
 import pytest
@@ -66,15 +66,6 @@ def test_a_diverging_warm_start_says_what_to_fix_and_keeps_the_model(X):
 def test_bad_pretrain_epochs(X, value):
     with pytest.raises(InvalidParameterError, match="pretrain_epochs"):
         _model(pretrain_epochs=value).fit(X)
-
-
-def test_pretrain_epochs_cannot_change_between_partial_fit_calls(X):
-    model = _model(pretrain_epochs=2).partial_fit(X)
-    centers = model.cluster_centers_
-    model.set_params(pretrain_epochs=4)
-    with pytest.raises(ValueError, match="pretrain_epochs was 2"):
-        model.partial_fit(X)
-    np.testing.assert_array_equal(model.cluster_centers_, centers)
 
 
 def test_no_warm_start_by_default_and_auto_warm_starts_the_image_cnn_only(X):
