@@ -1,4 +1,4 @@
-"""Images: cluster Fashion-MNIST with the default CNN, and look at the clusters.
+"""Images: cluster Fashion-MNIST with the default encoder, and look at the clusters.
 
 Uses Fashion-MNIST when its files are installed (``apt-get install
 dataset-fashion-mnist``), otherwise the 8x8 digits. Saves four PNGs to

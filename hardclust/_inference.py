@@ -23,7 +23,8 @@ _COSTS_GROUP = 16
 # Inference chunks of samples with few values (flat features) hold up to
 # _INFER_VALUES input values and _INFER_MAX_ROWS rows, when that is more
 # than batch_size: per-call overhead dominates small chunks of them.
-# Images keep batch_size (larger chunks measured slower for the CNN on CPU).
+# Samples of many values (28x28 images) keep batch_size: larger chunks measured
+# slower for the CNN on CPU.
 _INFER_VALUES = 2**17
 _INFER_MAX_ROWS = 4096
 # Points on which the silhouette is computed (its cost is quadratic).

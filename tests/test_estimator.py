@@ -201,14 +201,17 @@ def test_encoder_kinds(blobs, encoder):
     assert model.transform(X).shape == (300, 4)
 
 
-def test_auto_encoder_picks_cnn_for_images():
+def test_auto_encoder_is_the_mlp_for_images_and_conv2d_the_cnn():
     rng = np.random.RandomState(0)
     images = rng.rand(40, 8, 8).astype(np.float32)
     model = OnlineHardClustering(n_clusters=2, max_epochs=1, random_state=0).fit(images)
-    assert type(model.encoder_).__name__ == "ConvEncoder"
+    assert type(model.encoder_).__name__ == "MLPEncoder" and model.lr_ == 1e-3
     assert model.predict(images).shape == (40,)
-    flat = OnlineHardClustering(n_clusters=2, max_epochs=1, input_shape=(1, 8, 8),
-                                random_state=0).fit(images.reshape(40, -1))
+    cnn = OnlineHardClustering(n_clusters=2, max_epochs=1, encoder="conv2d",
+                               random_state=0).fit(images)
+    assert type(cnn.encoder_).__name__ == "ConvEncoder" and cnn.lr_ == 3e-4
+    flat = OnlineHardClustering(n_clusters=2, max_epochs=1, encoder="conv2d",
+                                input_shape=(1, 8, 8), random_state=0).fit(images.reshape(40, -1))
     assert type(flat.encoder_).__name__ == "ConvEncoder"
     with pytest.raises(ValueError, match="features"):
         model.predict(images.reshape(40, 64))

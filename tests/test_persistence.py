@@ -235,3 +235,39 @@ def test_a_model_unpickled_from_0_2_can_be_saved_again(tmp_path):
         warnings.simplefilter("ignore")
         loaded = OnlineHardClustering.load(tmp_path / "again.pt")
     np.testing.assert_array_equal(loaded.cluster_centers_, old.cluster_centers_)
+
+
+@pytest.fixture
+def old_auto_cnn():
+    # a model fitted before 0.3, when encoder="auto" built the CNN for images
+    images = np.random.RandomState(0).rand(48, 1, 8, 8).astype(np.float32)
+    model = _model(encoder="conv2d", max_epochs=2).fit(images)
+    model.encoder = "auto"
+    model._frozen = {**model._frozen, "encoder": "auto"}
+    return model, images
+
+
+def test_an_old_auto_cnn_unpickles_as_conv2d_and_goes_on(old_auto_cnn):
+    model, images = old_auto_cnn
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.encoder == "conv2d"
+    assert type(loaded.encoder_).__name__ == "ConvEncoder"
+    np.testing.assert_array_equal(loaded.predict(images), model.predict(images))
+    loaded.partial_fit(images)  # the frozen encoder follows; "auto" would refuse
+    assert loaded.lr_ == 3e-4  # the CNN's rate, not the MLP's
+    assert type(loaded.fit(images).encoder_).__name__ == "ConvEncoder"
+
+
+def test_an_old_auto_cnn_file_loads_as_conv2d(old_auto_cnn, tmp_path):
+    model, images = old_auto_cnn
+    model.save(tmp_path / "m.pt")
+    saved = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert saved["encoder_name"] == "auto" and saved["encoder_class"] == "ConvEncoder"
+    loaded = OnlineHardClustering.load(tmp_path / "m.pt")
+    assert loaded.encoder == "conv2d"
+    np.testing.assert_array_equal(loaded.predict(images), model.predict(images))
+    # a 0.2 file named the class instead
+    del saved["encoder_class"]
+    saved.update(encoder_auto=True, encoder_name="ConvEncoder")
+    torch.save(saved, tmp_path / "old.pt")
+    assert OnlineHardClustering.load(tmp_path / "old.pt").encoder == "conv2d"

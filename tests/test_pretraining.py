@@ -70,10 +70,16 @@ def test_bad_pretrain_epochs(X, value):
 
 def test_no_warm_start_by_default_and_auto_warm_starts_the_image_cnn_only(X):
     images = np.random.RandomState(0).rand(64, 1, 8, 8).astype(np.float32)
-    assert OnlineHardClustering(2, max_epochs=2, random_state=0).fit(images).pretrain_epochs_ == 0
-    cnn = OnlineHardClustering(2, max_epochs=4, pretrain_epochs="auto", random_state=0).fit(images)
+    assert OnlineHardClustering(2, max_epochs=2, encoder="conv2d",
+                                random_state=0).fit(images).pretrain_epochs_ == 0
+    cnn = OnlineHardClustering(2, max_epochs=4, encoder="conv2d", pretrain_epochs="auto",
+                               random_state=0).fit(images)
     assert cnn.pretrain_epochs_ == 4  # 500 steps of one batch, capped by max_epochs_
-    auto_epochs = OnlineHardClustering(2, batch_size=16, pretrain_epochs="auto", random_state=0)
+    # "auto" is the MLP on images too, which the warm start leaves alone
+    assert OnlineHardClustering(2, max_epochs=2, pretrain_epochs="auto",
+                                random_state=0).fit(images).pretrain_epochs_ == 0
+    auto_epochs = OnlineHardClustering(2, batch_size=16, encoder="conv2d",
+                                       pretrain_epochs="auto", random_state=0)
     auto_epochs._sample_shape = (1, 8, 8)
     auto_epochs._check_params_vs_input(torch.from_numpy(images))
     assert (auto_epochs.max_epochs_, auto_epochs.pretrain_epochs_) == (125, 125)
@@ -123,7 +129,8 @@ def test_warm_start_takes_the_optimizer_options_and_leaves_torch_rng_alone(X):
 
 def test_first_partial_fit_warm_starts_the_cnn_for_one_epoch_only():
     images = np.random.RandomState(0).rand(64, 1, 8, 8).astype(np.float32)
-    model = OnlineHardClustering(2, pretrain_epochs="auto", random_state=0).partial_fit(images)
+    model = OnlineHardClustering(2, encoder="conv2d", pretrain_epochs="auto",
+                                 random_state=0).partial_fit(images)
     assert (model.pretrain_epochs_, model.max_epochs_, model.n_iter_) == (1, 1, 1)
 
 
