@@ -17,17 +17,20 @@ def parser(doc):
 
 
 def datasets(fashion_n=20_000):
-    """(name, X) pairs: digits for the MLP, and Fashion-MNIST images for the
-    CNN when the data is installed (skipped with a message otherwise)."""
+    """(name, X, encoder) triples: digits with the default MLP, and, when the
+    data is installed (skipped with a message otherwise), Fashion-MNIST
+    images with the default MLP and with the ``"conv2d"`` CNN (the default
+    for images until 0.3)."""
     from hardclust.datasets import load_digits, load_fashion_mnist
 
-    pairs = [("digits (MLP)", load_digits()[0])]
+    triples = [("digits (MLP)", load_digits()[0], "auto")]
     try:
         images = load_fashion_mnist()[0][:fashion_n]
-        pairs.append((f"fashion-mnist {fashion_n} (CNN)", images))
+        triples.append((f"fashion-mnist {fashion_n} (MLP)", images, "auto"))
+        triples.append((f"fashion-mnist {fashion_n} (CNN)", images, "conv2d"))
     except FileNotFoundError as exc:
         print(f"skipping Fashion-MNIST: {exc}")
-    return pairs
+    return triples
 
 
 def environment():

@@ -25,11 +25,12 @@ CHUNKS = [64, 128, 256, 512, 1024, 2048, 4096]
 
 
 def our_chunk(model, X):
-    """The rows per encoder call hardclust documents for inference (see
-    ``batch_size``): ``batch_size``, or ``min(131072 // values_per_sample,
-    4096)`` when that is more."""
+    """The rows per encoder call hardclust uses for inference:
+    ``batch_size``, or ``min(V // values_per_sample, 4096)`` when that is
+    more, with ``V = 2**22`` for the MLP and ``2**17`` for other encoders."""
     values = int(np.prod(np.shape(X)[1:]))
-    return max(model.batch_size, min(131072 // values, 4096))
+    budget = 2**22 if type(model.encoder_).__name__ == "MLPEncoder" else 2**17
+    return max(model.batch_size, min(budget // values, 4096))
 
 
 def bare_forward(model, X, chunk):
@@ -52,10 +53,11 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
     rows = []
-    for name, X in datasets():
+    for name, X, encoder in datasets():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = OnlineHardClustering(n_clusters=10, max_epochs=1, random_state=0).fit(X)
+            model = OnlineHardClustering(n_clusters=10, encoder=encoder, max_epochs=1,
+                                         random_state=0).fit(X)
         chunk = fastest_chunk(model, X)
         calls = {"bare": lambda: bare_forward(model, X, chunk),
                  "transform": lambda: model.transform(X),

@@ -94,7 +94,7 @@ def test_inference_chunking_does_not_change_outputs(blobs, monkeypatch):
     assert model._inference_rows() == estimator._INFER_MAX_ROWS  # few features: big chunks
     whole = model.predict(X), model.transform(X)
     # small chunks, several per group and several groups (300 rows)
-    monkeypatch.setattr(estimator, "_INFER_VALUES", 32 * X.shape[1])
+    monkeypatch.setattr(estimator, "_INFER_VALUES_MLP", 32 * X.shape[1])
     monkeypatch.setattr(estimator, "_COSTS_GROUP", 2)
     assert model._inference_rows() == 32
     np.testing.assert_array_equal(model.predict(X), whole[0])
@@ -102,13 +102,17 @@ def test_inference_chunking_does_not_change_outputs(blobs, monkeypatch):
                                atol=1e-6 * np.abs(whole[1]).max())
 
 
-def test_inference_rows_grow_for_flat_features_only():
-    digits = OnlineHardClustering(batch_size=256)
-    digits._sample_shape = (64,)
-    assert digits._inference_rows() == 2048
-    images = OnlineHardClustering(batch_size=256)
-    images._sample_shape = (1, 28, 28)
-    assert images._inference_rows() == 256
+def test_inference_rows_grow_for_few_values_and_for_the_mlp():
+    unfitted = OnlineHardClustering(batch_size=256)
+    unfitted._sample_shape = (64,)
+    assert unfitted._inference_rows() == 2048  # 2**17 values
+    unfitted._sample_shape = (1, 28, 28)
+    assert unfitted._inference_rows() == 256
+    images = np.random.RandomState(0).rand(40, 1, 28, 28).astype(np.float32)
+    mlp = OnlineHardClustering(2, max_epochs=1, random_state=0).fit(images)
+    assert mlp._inference_rows() == 4096  # the MLP: 2**22 values, at most 4,096 rows
+    cnn = OnlineHardClustering(2, max_epochs=1, encoder="conv2d", random_state=0).fit(images)
+    assert cnn._inference_rows() == 256
 
 
 def test_sigma_auto_scales_with_latent_dim(blobs):
