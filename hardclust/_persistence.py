@@ -257,18 +257,25 @@ class PersistenceMixin:
             self.device_ = torch.device(self._net.device)
         if "_net" in self.__dict__:
             self._pin_encoder_name()
-        if "_net" in self.__dict__ and "_frozen" not in self.__dict__:
-            self._upgrade_from_0_2()
+            if "_frozen" not in self.__dict__:
+                self._upgrade_from_0_2()
 
     def _pin_encoder_name(self):
         """Keep the CNN of a model fitted when ``"auto"`` meant it: its
         ``encoder`` reads ``"conv2d"``, so that ``lr="auto"``, a refit and a
-        clone build what was fitted."""
-        name = _pinned_encoder_name(self.encoder, type(self._net.module_.encoder).__name__)
-        if name != self.encoder:
+        clone build what was fitted.
+
+        The name the model started with decides (a 0.2 pickle has no record
+        of it, so its parameter does): a model fitted with ``"conv2d"`` and
+        then set to ``"auto"`` by the user keeps the user's value."""
+        started = self.__dict__.get("_frozen", {}).get("encoder", self.encoder)
+        name = _pinned_encoder_name(started, type(self._net.module_.encoder).__name__)
+        if name is started:
+            return
+        if "_frozen" in self.__dict__:
+            self._frozen = {**self._frozen, "encoder": name}
+        if isinstance(self.encoder, str) and self.encoder == "auto":
             self.encoder = name
-            if "_frozen" in self.__dict__:
-                self._frozen = {**self._frozen, "encoder": name}
 
     def _upgrade_from_0_2(self):
         """Give a model pickled by 0.2 what 0.3's partial_fit reads."""

@@ -179,7 +179,8 @@ def test_seeded_construction_is_reproducible(name, shape):
 @pytest.mark.parametrize("latent_dim", [8, 128])
 def test_names_build_what_the_classes_build(name, shape, cls, latent_dim):
     # a name builds the same module, drawing the same random numbers, as the
-    # class called directly; fitted estimators reproduce across versions.
+    # class called directly, so fits with a name reproduce as long as the
+    # name means the same class ("auto" on images changed in 0.3.0).
     def draw(build):
         module = build()
         return module, torch.rand(3)

@@ -258,6 +258,34 @@ def test_an_old_auto_cnn_unpickles_as_conv2d_and_goes_on(old_auto_cnn):
     assert type(loaded.fit(images).encoder_).__name__ == "ConvEncoder"
 
 
+def test_an_old_auto_cnn_pickled_by_0_2_unpickles_as_conv2d(old_auto_cnn):
+    model, images = old_auto_cnn
+    old = dict(model.__dict__)
+    for name in ("_frozen", "_applied", "n_reassigned_", "n_drift_resets_", "n_resets_",
+                 "_input_view", "lr_", "max_epochs_"):
+        old.pop(name)  # what 0.2 did not have
+    del old["_net"].module_.reconstruction
+    model.__dict__.clear()
+    model.__dict__.update(old)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.encoder == "conv2d" and loaded._frozen["encoder"] == "conv2d"
+    loaded.partial_fit(images)
+    assert loaded.lr_ == 3e-4
+
+
+def test_the_pin_keeps_what_the_user_set_and_custom_encoders(old_auto_cnn, X):
+    model, images = old_auto_cnn
+    model._frozen = {**model._frozen, "encoder": "conv2d"}  # fitted with "conv2d" ...
+    model.set_params(encoder="auto")  # ... then set to "auto" for the next fit
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.encoder == "auto" and loaded._frozen["encoder"] == "conv2d"
+    assert type(loaded.fit(images).encoder_).__name__ == "MLPEncoder"
+    module = torch.nn.Linear(4, 5)
+    custom = _model(encoder=module, latent_dim=5).fit(X)
+    assert pickle.loads(pickle.dumps(custom)).encoder is not None
+    assert isinstance(pickle.loads(pickle.dumps(custom)).encoder, torch.nn.Linear)
+
+
 def test_an_old_auto_cnn_file_loads_as_conv2d(old_auto_cnn, tmp_path):
     model, images = old_auto_cnn
     model.save(tmp_path / "m.pt")
