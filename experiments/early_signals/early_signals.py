@@ -53,7 +53,7 @@ def run(X, y, seed, args, lr, probe_rows):
     # the script's own draws: the global torch RNG is left as it was
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        encoder = make_encoder("auto", X.shape[1:], args.latent_dim)
+        encoder = make_encoder("conv2d", X.shape[1:], args.latent_dim)  # the CNN of 0.2
     start = np.sort(rng.choice(len(X), min(START_SAMPLE, len(X)), replace=False))
     centers = balanced_kmeans(embed(encoder, X[start]), 10, rng)
     # the instance is deep-copied at the first partial_fit; lr as the default CNN's
@@ -85,7 +85,7 @@ def main(argv=None):
     rs = np.random.RandomState(0)
     probe_rows = (np.sort(rs.choice(len(X), 2000, replace=False)),
                   np.sort(rs.choice(len(X), 10000, replace=False)))
-    lr = default_lr(X)
+    lr = default_lr(X, encoder="conv2d")
     runs = []
     for seed in range(args.seeds):
         runs.append(run(X, y, seed, args, lr, probe_rows))

@@ -120,7 +120,7 @@ def main(argv=None):
     X, y = load_fashion_mnist()
     # lr="auto" gives its lower rate to the built-in CNN only (the paper's
     # 1e-3 to any other encoder): set it, so that only the architecture differs
-    lr = default_lr(X)
+    lr = default_lr(X, encoder="conv2d")
     runs = []
     for name in args.variants:
         encoder = functools.partial(VariantCNN, **VARIANTS[name])

@@ -7,7 +7,12 @@ to draw the curves; training never sees them), and its loss and cluster
 sizes are read from ``history_``. Writes the plot to ``--out``::
 
     python experiments/epoch_curves/epoch_curves.py [--epochs 10] [--seed 0] \\
-        [--out experiments/epoch_curves/fashion-mnist_epochs.png] [--json out.json]
+        [--encoder auto] [--out PNG] [--json out.json]
+
+``--encoder conv2d`` runs the CNN, the image default until 0.3 (the recorded
+``fashion_epochs.json`` and ``fashion-mnist_epochs.png``); the default is
+the current one, the MLP (``fashion_epochs_mlp.json``,
+``fashion-mnist_epochs_mlp.png``).
 """
 
 import pathlib
@@ -31,10 +36,16 @@ def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="experiments/epoch_curves/fashion-mnist_epochs.png")
+    p.add_argument("--encoder", default="auto", help="encoder= of the model")
+    p.add_argument("--out", default=None, help="the plot (default: fashion-mnist_epochs_mlp.png "
+                   "here, or fashion-mnist_epochs.png with --encoder conv2d)")
     args = p.parse_args(argv)
     X, y = load_fashion_mnist()
-    model = OnlineHardClustering(n_clusters=10, max_epochs=1, compute_labels=False,
+    if args.out is None:
+        suffix = "" if args.encoder == "conv2d" else "_mlp"
+        args.out = f"experiments/epoch_curves/fashion-mnist_epochs{suffix}.png"
+    model = OnlineHardClustering(n_clusters=10, encoder=args.encoder, max_epochs=1,
+                                 compute_labels=False,
                                  random_state=args.seed)
     runs = []
     for epoch in range(1, args.epochs + 1):

@@ -15,8 +15,8 @@ faint texture), ``center`` subtracts the mean image. ``decay-0.01`` and
 every parameter: weights, biases and centroids); ``sgd-0.001`` trains with
 SGD (momentum 0.9, learning rate 0.001) and ``beta1-0.5`` with Adam at
 ``optimizer__betas=(0.5, 0.999)``. ``start-8192`` runs the k-means start on
-8,192 embeddings instead of 2,048: the script builds the default encoder
-(``make_encoder("auto", ...)``, weights from ``torch.manual_seed(seed)``),
+8,192 embeddings instead of 2,048: the script builds the CNN (0.2's image default)
+(``make_encoder("conv2d", ...)``, weights from ``torch.manual_seed(seed)``),
 embeds 8,192 images with it and passes the encoder instance and the
 centres of the most balanced of ten k-means runs (``init=centers``), so its
 initial weights are not the default row's. ``start-30`` keeps the
@@ -46,7 +46,7 @@ def larger_start(X, lr, seed, n_rows=8192, latent_dim=OnlineHardClustering().lat
     # the script's own draws: the global torch RNG is left as it was
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        encoder = make_encoder("auto", X.shape[1:], latent_dim)
+        encoder = make_encoder("conv2d", X.shape[1:], latent_dim)  # the CNN of 0.2
     rows = np.sort(rng.choice(len(X), min(n_rows, len(X)), replace=False))
     centers = balanced_kmeans(embed(encoder, X[rows]), 10, rng)
     # an encoder instance is not the built-in CNN for lr="auto": keep the default's rate
@@ -78,14 +78,15 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=1)
     args = p.parse_args(argv)
     images, y = load_fashion_mnist()
-    lr = default_lr(images)
+    lr = default_lr(images, encoder="conv2d")
     runs = []
     for name in args.settings:
         transform, params = SETTINGS[name]
         X = images if transform is None else transform(images).astype(np.float32)
         runs += screen_seeds(
             lambda seed: OnlineHardClustering(n_clusters=10, max_epochs=args.epochs,
-                                              random_state=seed, **params(X, lr, seed)),
+                                              random_state=seed,
+                                              **{"encoder": "conv2d", **params(X, lr, seed)}),
             X, y, args.seeds, setting=name)
         print(means(runs, "setting")[-1], flush=True)
     table(means(runs, "setting"), ["setting", "seeds", "ACC", "NMI", "ARI"])
