@@ -102,6 +102,29 @@ def test_input_view_is_shrunk_lda_of_the_predicted_clusters_and_adds_up_over_a_s
                                atol=0.02)
 
 
+@pytest.mark.parametrize("n_values", [64, 1100])
+def test_input_view_of_float32_data_matches_float64(n_values):
+    # the estimator passes float32; its products run in float32 per chunk
+    import torch
+
+    from hardclust._inference import _VIEW_ROWS, input_view_log_likelihood, input_view_sums
+
+    rng = np.random.RandomState(0)
+    n = _VIEW_ROWS + 500  # two chunks
+    X = (rng.rand(n, n_values) + 0.5 * rng.randint(0, 4, (n, 1))).astype(np.float32)
+    labels = rng.randint(0, 4, n)
+    single = input_view_sums(torch.from_numpy(X), labels, 4)
+    double = input_view_sums(torch.from_numpy(X.astype(np.float64)), labels, 4)
+    assert single.keys() == double.keys()
+    for key in single:
+        scale = np.abs(double[key]).max()
+        np.testing.assert_allclose(single[key], double[key], rtol=1e-5, atol=1e-5 * scale,
+                                   err_msg=key)
+    probabilities = [torch.softmax(input_view_log_likelihood(torch.from_numpy(X).double(), v), 1)
+                     for v in (single, double)]
+    np.testing.assert_allclose(*probabilities, atol=1e-4)
+
+
 def test_probabilities_of_samples_with_many_values_use_an_isotropic_input_view():
     X = np.random.RandomState(0).normal(size=(80, 1100)).astype(np.float32)
     X[40:] += 1.0
