@@ -95,7 +95,7 @@ def input_view_sums(X, labels, n_clusters, previous=None):
     # chunk's result added up in float64.
     X = X if X.dtype in (torch.float32, torch.float64) else X.double()
     chunks = X.split(_VIEW_ROWS)
-    labels = torch.as_tensor(labels)
+    labels = torch.as_tensor(labels, dtype=torch.long)
     label_chunks = labels.split(_VIEW_ROWS)
     if previous is None:
         origin = sum((c.sum(0, dtype=torch.float64) for c in chunks)) / len(X)
