@@ -9,6 +9,8 @@ import sys
 import numpy as np
 import torch
 
+from hardclust.benchmark import format_columns
+
 
 def parser(doc):
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
@@ -53,13 +55,4 @@ def dump(path, rows):
 
 def table(rows, columns):
     """Print rows (dicts) as a fixed-width table with the given columns."""
-    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
-    print("  ".join(c.rjust(widths[c]) for c in columns))
-    for r in rows:
-        print("  ".join(_fmt(r[c]).rjust(widths[c]) for c in columns))
-
-
-def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
-    return str(value)
+    print(format_columns(rows, columns))

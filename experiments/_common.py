@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from hardclust import OnlineHardClustering
 from hardclust import __version__ as hardclust_version
+from hardclust.benchmark import format_columns
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -104,16 +105,7 @@ def _plain(value):
 
 def table(rows, columns):
     """Print rows (dicts) as a fixed-width table with the given columns."""
-    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in columns}
-    print("  ".join(c.rjust(widths[c]) for c in columns))
-    for r in rows:
-        print("  ".join(_fmt(r[c]).rjust(widths[c]) for c in columns))
-
-
-def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
-    return str(value)
+    print(format_columns(rows, columns))
 
 
 def quietly(fit, *args, **kwargs):

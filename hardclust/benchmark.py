@@ -60,8 +60,8 @@ from .estimator import OnlineHardClustering
 from .metrics import clustering_report
 from .objectives import OBJECTIVES
 
-__all__ = ["run_benchmark", "format_table", "run_suite", "summarize_suite",
-           "format_suite_table"]
+__all__ = ["run_benchmark", "format_table", "format_columns", "run_suite",
+           "summarize_suite", "format_suite_table"]
 
 
 def _flat(X, y):
@@ -287,6 +287,43 @@ def format_table(runs):
             cells.append(f"{values.mean():.{digits}f} ± {values.std():.{digits}f}")
         lines.append(f"| {dataset} | {method} | {len(group)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def format_columns(rows, columns):
+    """A plain fixed-width table of ``rows`` (dicts) in ``columns``.
+
+    The tables the benchmark and experiment scripts print: floats to three
+    decimals (no decimals from 1,000 on), right-aligned.
+
+    Parameters
+    ----------
+    rows : list of dict
+    columns : list of str
+        The keys to show, in order; the header names them.
+
+    Returns
+    -------
+    table : str
+
+    Examples
+    --------
+    >>> from hardclust.benchmark import format_columns
+    >>> print(format_columns([{"data": "digits", "ACC": 0.8816, "per_s": 725439.2}],
+    ...                      ["data", "ACC", "per_s"]))
+      data    ACC   per_s
+    digits  0.882  725439
+    """
+    cells = [[_format_cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(line, widths)) for line in cells]
+    return "\n".join(lines)
+
+
+def _format_cell(value):
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
 
 
 def _subsample(arrays, limit, seed=0):

@@ -145,3 +145,15 @@ def test_main_rejects_conflicting_suite_options(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_format_columns_aligns_and_rounds():
+    from hardclust.benchmark import format_columns
+
+    text = format_columns([{"name": "a", "x": 0.12345, "n": 7},
+                           {"name": "long", "x": 12345.6, "n": 1234}], ["name", "x", "n"])
+    lines = text.splitlines()
+    assert lines[0].split() == ["name", "x", "n"]
+    assert lines[1].split() == ["a", "0.123", "7"]
+    assert lines[2].split() == ["long", "12346", "1234"]
+    assert len({len(line) for line in lines}) == 1  # right-aligned to equal widths
