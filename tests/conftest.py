@@ -9,3 +9,10 @@ def blobs():
     X, y = make_blobs(n_samples=300, centers=4, n_features=6, cluster_std=0.6,
                       random_state=0)
     return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def three_blobs():
+    """300 points in 3 blobs, 6 features, float32 (the decoder and warm-start tests)."""
+    X, _ = make_blobs(300, n_features=6, centers=3, random_state=0)
+    return X.astype(np.float32)

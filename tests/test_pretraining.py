@@ -4,7 +4,6 @@ keeps no decoder unless asked and rolls back (frozen after the start: tests/test
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_blobs
 from sklearn.utils._param_validation import InvalidParameterError
 
 from hardclust import OnlineHardClustering
@@ -12,10 +11,9 @@ from hardclust._initialization import pretrain_autoencoder
 from hardclust.encoders import make_decoder, make_encoder
 
 
-@pytest.fixture(scope="module")
-def X():
-    X, _ = make_blobs(300, n_features=6, centers=3, random_state=0)
-    return X.astype(np.float32)
+@pytest.fixture
+def X(three_blobs):
+    return three_blobs
 
 
 def _model(**params):

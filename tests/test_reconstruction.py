@@ -3,16 +3,14 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_blobs
 from sklearn.utils._param_validation import InvalidParameterError
 
 from hardclust import OnlineHardClustering
 
 
-@pytest.fixture(scope="module")
-def X():
-    X, _ = make_blobs(300, n_features=6, centers=3, random_state=0)
-    return X.astype(np.float32)
+@pytest.fixture
+def X(three_blobs):
+    return three_blobs
 
 
 def _model(**params):
