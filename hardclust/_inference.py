@@ -64,6 +64,37 @@ def _view_means(view):
     return np.where(counts[:, None] > 0, sums / np.maximum(counts, 1.0)[:, None], overall)
 
 
+class InputView(dict):
+    """The sums of :func:`input_view_sums` (a dict of float64 arrays), with
+    the whitening that ``predict_proba`` derives from them kept once made.
+
+    Deriving it (Ledoit-Wolf and a Cholesky factor of ``n_values^2``) took
+    46 of the 56 ms of ``predict_proba`` on 10 Fashion-MNIST images when
+    every call redid it. It is made at the first call that needs it, not in
+    ``fit``, so a stream of ``partial_fit`` calls never pays for it; every
+    ``fit`` and ``partial_fit`` makes a new view, so a kept whitening never
+    outlives its sums. It lives in a slot, outside the estimator's
+    ``__dict__`` (which predict methods leave as they found it), and a
+    pickle holds the sums alone.
+    """
+
+    __slots__ = ("_derived",)
+
+    def derived(self):
+        """``(whiten, centers)``: see :func:`input_view_log_likelihood`."""
+        try:
+            return self._derived
+        except AttributeError:
+            means = _view_means(self)
+            whiten = _whitening(self, means)
+            apply = torch.mul if whiten.ndim == 0 else torch.matmul
+            self._derived = whiten, apply(torch.from_numpy(means), whiten)
+            return self._derived
+
+    def __reduce__(self):
+        return type(self), (dict(self),)
+
+
 def input_view_sums(X, labels, n_clusters, previous=None):
     """The statistics of the input view, added up over the chunks of a stream.
 
@@ -78,7 +109,7 @@ def input_view_sums(X, labels, n_clusters, previous=None):
 
     Returns
     -------
-    view : dict of float64 ndarrays
+    view : InputView (a dict of float64 ndarrays)
         ``origin`` (n_values,), the mean of the first chunk (rounded to
         X's precision, so that X minus it is exact nearby): every other
         sum is of ``x - origin``, so that an offset in the data cannot
@@ -130,7 +161,7 @@ def input_view_sums(X, labels, n_clusters, previous=None):
         residuals = chunk - shift - means[chunk_labels]
         fourth += float(((residuals ** 2).sum(1) ** 2).sum(dtype=torch.float64))
     view["fourth"] = np.asarray(fourth)
-    return view
+    return InputView(view)
 
 
 def ledoit_wolf_shrinkage(scatter, fourth, n_samples):
@@ -198,10 +229,9 @@ def input_view_log_likelihood(X, view):
     more than ``_VIEW_MAX_VALUES`` values keep only an isotropic variance
     (the full matrix would take ``n_values^2`` memory).
     """
-    means = _view_means(view)
-    whiten = _whitening(view, means)
+    view = view if isinstance(view, InputView) else InputView(view)
+    whiten, centers = view.derived()
     apply = torch.mul if whiten.ndim == 0 else torch.matmul
-    centers = apply(torch.from_numpy(means), whiten)
     origin = torch.from_numpy(view["origin"])
     out = [-0.5 * squared_distances(apply(chunk - origin, whiten), centers)
            for chunk in X.double().split(_VIEW_ROWS)]

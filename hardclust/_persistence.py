@@ -15,6 +15,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
+from ._inference import InputView
 from ._net import check_random_state, resolve_device
 from .exceptions import HardclustVersionWarning
 
@@ -240,7 +241,8 @@ class PersistenceMixin:
         self.n_iter_ = saved["n_iter"]
         self.n_steps_ = saved["n_steps"]
         view = saved.get("input_view")
-        self._input_view = None if view is None else {k: v.numpy() for k, v in view.items()}
+        self._input_view = None if view is None else InputView(
+            {k: v.numpy() for k, v in view.items()})
 
     def __setstate__(self, state):
         if state.get("_hardclust_version") is not None:
@@ -255,6 +257,8 @@ class PersistenceMixin:
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:
             self.device_ = torch.device(self._net.device)
+        if isinstance(self.__dict__.get("_input_view"), dict):  # pickled before InputView: a plain dict
+            self._input_view = InputView(self._input_view)
         if "_net" in self.__dict__:
             self._pin_encoder_name()
             if "_frozen" not in self.__dict__:

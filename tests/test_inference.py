@@ -3,6 +3,7 @@ that tell doubtful labels from sure ones."""
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_wine, make_blobs
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, KFold
@@ -171,3 +172,46 @@ def test_input_view_falls_back_to_eigenvalues_when_the_covariance_is_not_positiv
     # on the eigenvector with a positive eigenvalue, W W^T inverts C
     v = vectors[:, 1]
     np.testing.assert_allclose(v @ (whiten @ whiten.T).numpy() @ v, 1 / values[1], rtol=1e-6)
+
+
+def test_the_whitening_of_the_input_view_is_made_once_per_fitted_state(monkeypatch):
+    import pickle
+
+    from hardclust import _inference
+
+    calls = []
+    whitening = _inference._whitening
+    monkeypatch.setattr(_inference, "_whitening", lambda *a: calls.append(1) or whitening(*a))
+    X, _ = make_blobs(300, n_features=5, centers=3, random_state=0)
+    model = OnlineHardClustering(3, max_epochs=3, random_state=0).fit(X)
+    assert calls == []  # fit does not pay for it
+    first = model.predict_proba(X[:10])
+    state = dict(model.__dict__)
+    np.testing.assert_array_equal(model.predict_proba(X[:10]), first)
+    assert len(calls) == 1 and model.__dict__ == state
+    copy = pickle.loads(pickle.dumps(model))  # the pickle holds the sums alone
+    assert isinstance(copy._input_view, _inference.InputView)
+    np.testing.assert_array_equal(copy.predict_proba(X[:10]), first)
+    assert len(calls) == 2
+    model.partial_fit(X)  # new sums: the kept whitening must not be used
+    after = model.predict_proba(X[:10])
+    assert len(calls) == 3
+    fresh = _inference.InputView(dict(model._input_view))
+    np.testing.assert_allclose(
+        _inference.input_view_log_likelihood(torch.from_numpy(X[:10]), fresh),
+        _inference.input_view_log_likelihood(torch.from_numpy(X[:10]), model._input_view))
+    assert not np.allclose(after, first)
+
+
+def test_a_model_pickled_with_a_plain_dict_input_view_gets_one_that_keeps_its_whitening():
+    import pickle
+
+    from hardclust._inference import InputView
+
+    X, _ = make_blobs(200, n_features=4, centers=3, random_state=0)
+    model = OnlineHardClustering(3, max_epochs=2, random_state=0).fit(X)
+    expected = model.predict_proba(X[:5])
+    model._input_view = dict(model._input_view)  # as pickled before InputView
+    old = pickle.loads(pickle.dumps(model))
+    assert type(old._input_view) is InputView
+    np.testing.assert_array_equal(old.predict_proba(X[:5]), expected)
