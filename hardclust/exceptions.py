@@ -94,3 +94,45 @@ def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
             ClusterCollapseWarning,
             stacklevel=5,  # the caller of fit / partial_fit, past _fit_context
         )
+
+
+def warn_if_merged(centers, *, reference, fraction, n_epochs, lr):
+    """Raise :class:`ClusterCollapseWarning` if two centroids have merged.
+
+    Two centroids whose squared distance is below ``fraction * reference``
+    (``reference``: the mean squared distance between centroids that the
+    start gives) share their points arbitrarily, so the model separates
+    fewer groups than it has clusters, though none is empty. Training puts
+    them there when ``n_clusters`` is more than the data holds, or after
+    many steps at a constant learning rate (``experiments/late_decline/``).
+
+    Parameters
+    ----------
+    centers : ndarray of shape (n_clusters, latent_dim)
+    reference : float
+    fraction : float
+    n_epochs : int
+        Epochs trained so far (named in the message).
+    lr : float
+    """
+    n_clusters = len(centers)
+    if n_clusters < 2:
+        return
+    gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
+    first, second = np.triu_indices(n_clusters, 1)
+    merged = gaps[first, second] < fraction * reference
+    if merged.any():
+        closest = np.argmin(gaps[first, second])
+        pairs = "1 pair" if merged.sum() == 1 else f"{merged.sum()} pairs"
+        warnings.warn(
+            f"{pairs} of centroids merged (closest: clusters {first[closest]} and "
+            f"{second[closest]}, squared distance {gaps[first[closest], second[closest]]:.3g} "
+            f"where the start put them {reference:.3g} apart on average): their "
+            "points are split between them arbitrarily, so the model separates "
+            f"fewer than {n_clusters} groups. Likely causes: more clusters than the "
+            f"data holds (fewer n_clusters), or long training at a constant rate "
+            f"({n_epochs} epochs at lr {lr:g}; fewer max_epochs, or anneal lr as the "
+            "user guide shows under max_epochs).",
+            ClusterCollapseWarning,
+            stacklevel=5,  # the caller of fit / partial_fit, past _fit_context
+        )

@@ -338,6 +338,35 @@ def test_collapse_in_the_final_labels_warns_even_if_the_last_pass_did_not(blobs)
         _model(n_clusters=3, max_epochs=2).fit(X)
 
 
+def test_merged_centroids_warn_with_a_fix(blobs):
+    # four blobs, eight clusters: the count penalty gives each blob two
+    # centroids, which training pulls together
+    X, _ = blobs
+    with pytest.warns(ClusterCollapseWarning, match="4 pairs of centroids merged") as caught:
+        model = _model(n_clusters=8).fit(X)
+    message = str(caught[0].message)
+    assert "fewer n_clusters" in message and "max_epochs" in message
+    assert len(np.unique(model.labels_)) == 8  # no cluster is empty: only the gaps tell
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusterCollapseWarning)
+        _model(n_clusters=4).fit(X)
+
+
+def test_merge_warning_names_the_closest_pair():
+    from hardclust.exceptions import warn_if_merged
+
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.1, 0.0], [0.0, 10.0]])
+    options = {"reference": 100.0, "fraction": 0.01, "n_epochs": 12, "lr": 1e-3}
+    with pytest.warns(ClusterCollapseWarning, match="^1 pair of centroids merged "
+                      r"\(closest: clusters 0 and 2, squared distance 0.01 "):
+        warn_if_merged(centers, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusterCollapseWarning)
+        warn_if_merged(centers[:2], **options)  # 100 apart: not merged
+        warn_if_merged(centers[:1], **options)  # one cluster has no pair
+        warn_if_merged(centers, **{**options, "fraction": 1e-4})  # 0.01 is the limit
+
+
 def test_true_prior_keeps_a_small_cluster_with_default_sigma():
     # examples/imbalanced.py: with sigma=300 (tried as a default) the -log
     # prior term outweighed the distances and the 7% cluster ended empty
