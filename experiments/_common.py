@@ -134,6 +134,19 @@ def screen_seeds(make_model, X, y, seeds, **record):
     return runs
 
 
+def suite_fits(datasets, seeds):
+    """``(name, X, y, n_clusters, seed)`` for each suite data set named and
+    each seed in ``range(seeds)``: X as hardclust is given it (images and
+    series keep their shape), ``n_clusters`` the number of classes."""
+    from hardclust.benchmark import DATASETS
+
+    for name in datasets:
+        X, _, y = DATASETS[name]()
+        n_clusters = len(np.unique(y))
+        for seed in range(seeds):
+            yield name, X, y, n_clusters, seed
+
+
 def means(runs, by, keys=("ACC", "NMI", "ARI")):
     """One row per value of ``by`` with the number of runs and the mean of ``keys``."""
     rows = []

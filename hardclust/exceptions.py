@@ -9,12 +9,20 @@ __all__ = ["ClusterCollapseWarning", "HardclustVersionWarning", "SmallFirstChunk
 
 
 class ClusterCollapseWarning(UserWarning):
-    """Some clusters received no points at the end of training.
+    """Some clusters received no points, or two merged, by the end of training.
 
     Raised by ``fit``/``partial_fit`` when, over the last training pass or
     in the final ``labels_`` (at least five points per cluster), some
     clusters were nobody's nearest centroid; the message names the usual
     causes and fixes (``sigma``, ``lr``, ``n_clusters``, unscaled features).
+    Also when two centroids have merged (their squared distance below 1% of
+    the mean one the start gave): both keep points, split arbitrarily, so
+    the model separates fewer groups than ``n_clusters``; the message names
+    the pair and the fixes (fewer ``n_clusters``, fewer epochs, an annealed
+    learning rate).
+
+    .. versionchanged:: 0.3.0
+       Also raised for merged centroids.
 
     Examples
     --------

@@ -16,6 +16,7 @@ Public API only; labels are read only to score.
 
 import functools
 import json
+import pathlib
 import sys
 import time
 import warnings
@@ -25,9 +26,14 @@ from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from hardclust import OnlineHardClustering
-from hardclust.benchmark import DATASETS, SUITES
+from hardclust.benchmark import SUITES
 from hardclust.encoders import MLPEncoder
 from hardclust.metrics import clustering_report
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE.parent / "late_decline")]
+from _common import suite_fits  # noqa: E402
+from scale_norm import scale_norm_mlp  # noqa: E402
 
 
 def _auto_epochs(n, batch_size=256, min_epochs=10, min_steps=500):
@@ -57,6 +63,8 @@ CANDIDATES = {
     "lr3e-4": lambda n: {"lr": 3e-4},
     "cosine": lambda n: _cosine(n),
     "cosine_steps2x": lambda n: _cosine(n, min_epochs=20, min_steps=1000),
+    # ../late_decline/: the MLP with its output's overall scale fixed
+    "scale_norm": lambda n: {"encoder": scale_norm_mlp},
 }
 
 
@@ -70,20 +78,17 @@ def main(argv):
     p.add_argument("--json")
     args = p.parse_args(argv)
     runs = []
-    for name in args.datasets:
-        X, _, y = DATASETS[name]()
-        k = len(np.unique(y))
-        for seed in range(args.seeds):
-            params = CANDIDATES[args.candidate](len(X))
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                labels = OnlineHardClustering(k, random_state=seed, **params).fit(X).labels_
-            report = {key: float(v) for key, v in clustering_report(y, labels).items()}
-            runs.append({"dataset": name, "method": "hardclust", "candidate": args.candidate,
-                         "seed": seed, **report, "empty": int(k - len(np.unique(labels))),
-                         "fit_s": time.perf_counter() - start})
-            print(json.dumps(runs[-1]), flush=True)
+    for name, X, y, k, seed in suite_fits(args.datasets, args.seeds):
+        params = CANDIDATES[args.candidate](len(X))
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            labels = OnlineHardClustering(k, random_state=seed, **params).fit(X).labels_
+        report = {key: float(v) for key, v in clustering_report(y, labels).items()}
+        runs.append({"dataset": name, "method": "hardclust", "candidate": args.candidate,
+                     "seed": seed, **report, "empty": int(k - len(np.unique(labels))),
+                     "fit_s": time.perf_counter() - start})
+        print(json.dumps(runs[-1]), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"argv": sys.argv, "runs": runs}, f, indent=1)
