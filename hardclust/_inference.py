@@ -235,7 +235,7 @@ def input_view_log_likelihood(X, view):
     origin = torch.from_numpy(view["origin"])
     out = [-0.5 * squared_distances(apply(chunk - origin, whiten), centers)
            for chunk in X.double().split(_VIEW_ROWS)]
-    return torch.cat(out) if out else torch.empty(0, len(means), dtype=torch.float64)
+    return torch.cat(out) if out else torch.empty(0, len(centers), dtype=torch.float64)
 
 
 class InferenceMixin(TransformerMixin):
@@ -361,6 +361,13 @@ class InferenceMixin(TransformerMixin):
         """
         X = _score_subset(self._check_predict_input(X))
         return _silhouette(X.reshape(len(X), -1).numpy(), self._infer(X, "labels").numpy())[0]
+
+    def _within_spread(self, X):
+        """Mean squared distance of tensor X's embeddings to their nearest
+        centroid, on the fixed subset ``score`` uses (merged-centroid check)."""
+        z = self._infer(_score_subset(X), "embedding").double()
+        centers = self._net.module_.centroids.detach().cpu().double()
+        return float(squared_distances(z, centers).min(dim=1).values.mean())
 
     def _own_silhouette(self, X):
         """Silhouette of tensor X's labels in the model's own embedding, and

@@ -257,7 +257,7 @@ class PersistenceMixin:
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         if "_net" in self.__dict__:
             self.device_ = torch.device(self._net.device)
-        if isinstance(self.__dict__.get("_input_view"), dict):  # pickled before InputView: a plain dict
+        if type(self.__dict__.get("_input_view")) is dict:  # pickled before InputView
             self._input_view = InputView(self._input_view)
         if "_net" in self.__dict__:
             self._pin_encoder_name()

@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from . import __version__
-from ._initialization import _INIT_SPREAD, log_prior, pretrain_autoencoder, soft_reset, start
+from ._initialization import log_prior, pretrain_autoencoder, soft_reset, start
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
@@ -48,11 +48,6 @@ _AUTO_LR_CNN = 3e-4
 # max_epochs="auto": at least this many epochs and optimisation steps.
 _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
-# Two centroids closer than this fraction of the start's mean squared
-# distance between centroids have merged (ClusterCollapseWarning). On
-# Fashion-MNIST the closest pair sinks toward 0 while quality falls
-# (experiments/late_decline/); on the other suite sets it stays above 0.15.
-_MERGED_FRACTION = 0.01
 # Steps of the autoencoder warm start of pretrain_epochs="auto" (image CNN).
 _AUTO_PRETRAIN_STEPS = 500
 
@@ -594,8 +589,8 @@ class OnlineHardClustering(
         self._input_view = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters,
                                            previous)
         warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
-        warn_if_merged(self.cluster_centers_, reference=_INIT_SPREAD * self.latent_dim,
-                       fraction=_MERGED_FRACTION, n_epochs=len(self._net.history), lr=self.lr_)
+        warn_if_merged(self.cluster_centers_, spread=self._within_spread(X),
+                       n_epochs=len(self._net.history), lr=self.lr_)
 
     @contextlib.contextmanager
     def _transaction(self, in_place):

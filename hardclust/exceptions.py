@@ -15,11 +15,11 @@ class ClusterCollapseWarning(UserWarning):
     in the final ``labels_`` (at least five points per cluster), some
     clusters were nobody's nearest centroid; the message names the usual
     causes and fixes (``sigma``, ``lr``, ``n_clusters``, unscaled features).
-    Also when two centroids have merged (their squared distance below 1% of
-    the mean one the start gave): both keep points, split arbitrarily, so
-    the model separates fewer groups than ``n_clusters``; the message names
-    the pair and the fixes (fewer ``n_clusters``, fewer epochs, an annealed
-    learning rate).
+    Also when two centroids have merged (closer together than points lie,
+    on average, from their own centroid): both keep points, but the pair
+    splits one group rather than separating two, so the model separates
+    fewer groups than ``n_clusters``; the message names the pair and the
+    fixes (fewer ``n_clusters``, fewer epochs, an annealed learning rate).
 
     .. versionchanged:: 0.3.0
        Also raised for merged centroids.
@@ -104,23 +104,25 @@ def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
         )
 
 
-def warn_if_merged(centers, *, reference, fraction, n_epochs, lr):
+def warn_if_merged(centers, *, spread, n_epochs, lr):
     """Raise :class:`ClusterCollapseWarning` if two centroids have merged.
 
-    Two centroids whose squared distance is below ``fraction * reference``
-    (``reference``: the mean squared distance between centroids that the
-    start gives) share their points arbitrarily, so the model separates
-    fewer groups than it has clusters, though none is empty. Training puts
-    them there when ``n_clusters`` is more than the data holds, or after
-    many steps at a constant learning rate (``experiments/late_decline/``).
+    Two centroids closer together (squared distance) than points lie, on
+    average, from their own nearest centroid (``spread``) sit inside the
+    spread of their own clusters: the pair splits one group between them
+    rather than separating two, so the model separates fewer groups than it
+    has clusters, though none is empty. Training puts them there when
+    ``n_clusters`` is more than the data holds, or after many steps at a
+    constant learning rate (``experiments/late_decline/``).
 
     Parameters
     ----------
     centers : ndarray of shape (n_clusters, latent_dim)
-    reference : float
-    fraction : float
+    spread : float
+        Mean squared distance of (a sample of) the training points'
+        embeddings to their nearest centroid.
     n_epochs : int
-        Epochs trained so far (named in the message).
+        Passes trained so far (named in the message).
     lr : float
     """
     n_clusters = len(centers)
@@ -128,19 +130,21 @@ def warn_if_merged(centers, *, reference, fraction, n_epochs, lr):
         return
     gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
     first, second = np.triu_indices(n_clusters, 1)
-    merged = gaps[first, second] < fraction * reference
+    merged = gaps[first, second] < spread
     if merged.any():
         closest = np.argmin(gaps[first, second])
         pairs = "1 pair" if merged.sum() == 1 else f"{merged.sum()} pairs"
+        passes = "1 pass" if n_epochs == 1 else f"{n_epochs} passes"
         warnings.warn(
             f"{pairs} of centroids merged (closest: clusters {first[closest]} and "
-            f"{second[closest]}, squared distance {gaps[first[closest], second[closest]]:.3g} "
-            f"where the start put them {reference:.3g} apart on average): their "
-            "points are split between them arbitrarily, so the model separates "
-            f"fewer than {n_clusters} groups. Likely causes: more clusters than the "
-            f"data holds (fewer n_clusters), or long training at a constant rate "
-            f"({n_epochs} epochs at lr {lr:g}; fewer max_epochs, or anneal lr as the "
-            "user guide shows under max_epochs).",
+            f"{second[closest]}, squared distance {gaps[first[closest], second[closest]]:.3g}, "
+            f"less than the {spread:.3g} at which points lie from their own centroid on "
+            "average): such a pair splits one group between its two clusters rather "
+            f"than separating two, so the model separates fewer than {n_clusters} "
+            "groups. Likely causes: more clusters than the data holds (fewer "
+            f"n_clusters), or long training at a constant rate ({passes} at lr "
+            f"{lr:g}; fewer max_epochs, or anneal lr as the user guide shows under "
+            "max_epochs).",
             ClusterCollapseWarning,
             stacklevel=5,  # the caller of fit / partial_fit, past _fit_context
         )

@@ -340,31 +340,48 @@ def test_collapse_in_the_final_labels_warns_even_if_the_last_pass_did_not(blobs)
 
 def test_merged_centroids_warn_with_a_fix(blobs):
     # four blobs, eight clusters: the count penalty gives each blob two
-    # centroids, which training pulls together
+    # centroids, and after 15 epochs most pairs lie within their blob's spread
     X, _ = blobs
-    with pytest.warns(ClusterCollapseWarning, match="4 pairs of centroids merged") as caught:
+    with pytest.warns(ClusterCollapseWarning, match="pairs of centroids merged") as caught:
         model = _model(n_clusters=8).fit(X)
     message = str(caught[0].message)
-    assert "fewer n_clusters" in message and "max_epochs" in message
+    assert "fewer n_clusters" in message and "15 passes" in message
     assert len(np.unique(model.labels_)) == 8  # no cluster is empty: only the gaps tell
     with warnings.catch_warnings():
         warnings.simplefilter("error", ClusterCollapseWarning)
         _model(n_clusters=4).fit(X)
 
 
+def test_close_but_tight_clusters_are_not_called_merged():
+    # two pairs of blobs, 6 apart within a pair and 100 between pairs: the
+    # close pairs' centroids are near each other next to the far ones, but
+    # far apart next to how tightly each cluster's points sit
+    from sklearn.datasets import make_blobs
+
+    centers = np.zeros((4, 6))
+    centers[:, 0] = [0, 6, 100, 106]
+    X, y = make_blobs(400, centers=centers, cluster_std=0.5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusterCollapseWarning)
+        model = OnlineHardClustering(4, random_state=0).fit(X)
+    assert adjusted_rand_score(y, model.labels_) > 0.95
+
+
 def test_merge_warning_names_the_closest_pair():
     from hardclust.exceptions import warn_if_merged
 
     centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.1, 0.0], [0.0, 10.0]])
-    options = {"reference": 100.0, "fraction": 0.01, "n_epochs": 12, "lr": 1e-3}
+    options = {"spread": 0.05, "n_epochs": 1, "lr": 1e-3}
     with pytest.warns(ClusterCollapseWarning, match="^1 pair of centroids merged "
-                      r"\(closest: clusters 0 and 2, squared distance 0.01 "):
+                      r"\(closest: clusters 0 and 2, squared distance 0.01, less than the "
+                      r"0.05 .*\(1 pass at lr 0.001"):
         warn_if_merged(centers, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ClusterCollapseWarning)
         warn_if_merged(centers[:2], **options)  # 100 apart: not merged
         warn_if_merged(centers[:1], **options)  # one cluster has no pair
-        warn_if_merged(centers, **{**options, "fraction": 1e-4})  # 0.01 is the limit
+        warn_if_merged(centers, **{**options, "spread": 0.01})  # the limit is strict
+        warn_if_merged(np.zeros((3, 2)), **{**options, "spread": 0.0})  # nothing spread
 
 
 def test_true_prior_keeps_a_small_cluster_with_default_sigma():

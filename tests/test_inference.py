@@ -203,15 +203,21 @@ def test_the_whitening_of_the_input_view_is_made_once_per_fitted_state(monkeypat
     assert not np.allclose(after, first)
 
 
-def test_a_model_pickled_with_a_plain_dict_input_view_gets_one_that_keeps_its_whitening():
+def test_a_model_pickled_with_a_plain_dict_input_view_gets_one_that_keeps_its_whitening(
+        monkeypatch):
     import pickle
 
-    from hardclust._inference import InputView
+    from hardclust import _inference
 
     X, _ = make_blobs(200, n_features=4, centers=3, random_state=0)
     model = OnlineHardClustering(3, max_epochs=2, random_state=0).fit(X)
     expected = model.predict_proba(X[:5])
     model._input_view = dict(model._input_view)  # as pickled before InputView
     old = pickle.loads(pickle.dumps(model))
-    assert type(old._input_view) is InputView
+    assert type(old._input_view) is _inference.InputView
+    calls = []
+    whitening = _inference._whitening
+    monkeypatch.setattr(_inference, "_whitening", lambda *a: calls.append(1) or whitening(*a))
     np.testing.assert_array_equal(old.predict_proba(X[:5]), expected)
+    np.testing.assert_array_equal(old.predict_proba(X[:5]), expected)
+    assert len(calls) == 1
