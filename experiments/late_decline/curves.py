@@ -3,9 +3,12 @@
 Fits the model one epoch at a time (``fit`` for the first, then
 ``partial_fit`` over all 70,000 images per call) and after each epoch
 records ACC / NMI (labels read only to score), the share of images whose
-predicted cluster changed since the last epoch, and the gaps between the
+predicted cluster changed since the last epoch, the gaps between the
 centroids relative to ``sigma`` (the smallest and the mean squared distance
-between two centroids, divided by ``sigma_``)::
+between two centroids, divided by ``sigma_``), and the spread (the mean
+squared distance of 2,000 fixed images' embeddings to their nearest
+centroid, over ``sigma_``): a pair closer than the spread has merged, by
+the rule of ``fit``'s ``ClusterCollapseWarning``::
 
     python experiments/late_decline/curves.py --seed 0 --epochs 16 \\
         [--encoder default|scale_norm] --json out.json
@@ -38,6 +41,12 @@ def centroid_gaps(centers, sigma):
     return float(pairs.min()), float(pairs.mean())
 
 
+def spread(model, X):
+    """Mean squared distance of X's embeddings to their nearest centroid, over sigma."""
+    z, centers = model.transform(X), model.cluster_centers_
+    return float(((z[:, None] - centers[None]) ** 2).sum(-1).min(1).mean() / model.sigma_)
+
+
 def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--seed", type=int, default=0)
@@ -47,6 +56,7 @@ def main(argv=None):
     X, y = load_fashion_mnist()
     model = OnlineHardClustering(n_clusters=10, encoder=ENCODERS[args.encoder], max_epochs=1,
                                  compute_labels=False, random_state=args.seed)
+    sample = X[np.sort(np.random.RandomState(0).choice(len(X), 2000, replace=False))]
     runs, previous = [], None
     for epoch in range(1, args.epochs + 1):
         quietly(model.fit if epoch == 1 else model.partial_fit, X)
@@ -56,12 +66,14 @@ def main(argv=None):
         runs.append({"encoder": args.encoder, "seed": args.seed, "epoch": epoch,
                      "ACC": float(report["ACC"]), "NMI": float(report["NMI"]),
                      "changed": None if previous is None else float(np.mean(labels != previous)),
-                     "smallest_gap": smallest, "mean_gap": mean})
+                     "smallest_gap": smallest, "mean_gap": mean,
+                     "spread": spread(model, sample)})
         previous = labels
         row = runs[-1]
         changed = "" if row["changed"] is None else f"{row['changed']:.3f}"
         print(f"epoch {epoch:2d}  ACC {row['ACC']:.3f}  NMI {row['NMI']:.3f}  "
-              f"changed {changed:>5}  gaps/sigma: smallest {smallest:.3f} mean {mean:.2f}",
+              f"changed {changed:>5}  gaps/sigma: smallest {smallest:.3f} mean {mean:.2f}  "
+              f"spread/sigma {row['spread']:.3f}",
               flush=True)
     dump(args, __doc__, __file__, argv, runs)
     return runs
