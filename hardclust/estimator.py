@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from . import __version__
-from ._initialization import log_prior, pretrain_autoencoder, soft_reset, start
+from ._initialization import _INIT_SPREAD, log_prior, pretrain_autoencoder, soft_reset, start
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
@@ -48,6 +48,12 @@ _AUTO_LR_CNN = 3e-4
 # max_epochs="auto": at least this many epochs and optimisation steps.
 _AUTO_MIN_EPOCHS = 10
 _AUTO_MIN_STEPS = 500
+# A merged pair of centroids (ClusterCollapseWarning) is closer than this
+# fraction of the mean squared distance a k-means start gives them
+# (_INIT_SPREAD * latent_dim), besides closer than the data's own spread:
+# in many dimensions a start's centroids are often closer together than
+# its points lie from them (experiments/late_decline/).
+_MERGED_FRACTION = 0.01
 # Steps of the autoencoder warm start of pretrain_epochs="auto" (image CNN).
 _AUTO_PRETRAIN_STEPS = 500
 
@@ -590,6 +596,7 @@ class OnlineHardClustering(
                                            previous)
         warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
         warn_if_merged(self.cluster_centers_, spread=self._within_spread(X),
+                       limit=_MERGED_FRACTION * _INIT_SPREAD * self.latent_dim,
                        n_epochs=len(self._net.history), lr=self.lr_)
 
     @contextlib.contextmanager

@@ -16,7 +16,8 @@ class ClusterCollapseWarning(UserWarning):
     clusters were nobody's nearest centroid; the message names the usual
     causes and fixes (``sigma``, ``lr``, ``n_clusters``, unscaled features).
     Also when two centroids have merged (closer together than points lie,
-    on average, from their own centroid): both keep points, but the pair
+    on average, from their own centroid, and than 1% of the distance a
+    k-means start puts between centroids): both keep points, but the pair
     splits one group rather than separating two, so the model separates
     fewer groups than ``n_clusters``; the message names the pair and the
     fixes (fewer ``n_clusters``, fewer epochs, an annealed learning rate).
@@ -104,16 +105,21 @@ def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
         )
 
 
-def warn_if_merged(centers, *, spread, n_epochs, lr):
+def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
     """Raise :class:`ClusterCollapseWarning` if two centroids have merged.
 
-    Two centroids closer together (squared distance) than points lie, on
-    average, from their own nearest centroid (``spread``) sit inside the
-    spread of their own clusters: the pair splits one group between them
-    rather than separating two, so the model separates fewer groups than it
-    has clusters, though none is empty. Training puts them there when
-    ``n_clusters`` is more than the data holds, or after many steps at a
-    constant learning rate (``experiments/late_decline/``).
+    A pair has merged when its squared distance is below both ``limit`` (a
+    small fraction of the distance a k-means start puts between centroids)
+    and ``spread`` (how far points lie, on average, from their own nearest
+    centroid): the pair then sits inside its clusters' own spread and
+    splits one group between them rather than separating two, so the model
+    separates fewer groups than it has clusters, though none is empty.
+    Training puts them there after many steps at a constant learning rate
+    (``experiments/late_decline/``), or when ``n_clusters`` is more than the
+    data holds. Either test alone misfires: in many dimensions, clusters of
+    a good start lie closer together than their points lie from their
+    centroid, and some well-separated clusters sit much closer together
+    than others.
 
     Parameters
     ----------
@@ -121,6 +127,8 @@ def warn_if_merged(centers, *, spread, n_epochs, lr):
     spread : float
         Mean squared distance of (a sample of) the training points'
         embeddings to their nearest centroid.
+    limit : float
+        A squared distance.
     n_epochs : int
         Passes trained so far (named in the message).
     lr : float
@@ -130,7 +138,7 @@ def warn_if_merged(centers, *, spread, n_epochs, lr):
         return
     gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
     first, second = np.triu_indices(n_clusters, 1)
-    merged = gaps[first, second] < spread
+    merged = (gaps[first, second] < spread) & (gaps[first, second] < limit)
     if merged.any():
         closest = np.argmin(gaps[first, second])
         pairs = "1 pair" if merged.sum() == 1 else f"{merged.sum()} pairs"
@@ -139,7 +147,8 @@ def warn_if_merged(centers, *, spread, n_epochs, lr):
             f"{pairs} of centroids merged (closest: clusters {first[closest]} and "
             f"{second[closest]}, squared distance {gaps[first[closest], second[closest]]:.3g}, "
             f"less than the {spread:.3g} at which points lie from their own centroid on "
-            "average): such a pair splits one group between its two clusters rather "
+            f"average and than {limit:.3g}, 1% of the distance a k-means start puts between "
+            "centroids): such a pair splits one group between its two clusters rather "
             f"than separating two, so the model separates fewer than {n_clusters} "
             "groups. Likely causes: more clusters than the data holds (fewer "
             f"n_clusters), or long training at a constant rate ({passes} at lr "

@@ -367,11 +367,23 @@ def test_close_but_tight_clusters_are_not_called_merged():
     assert adjusted_rand_score(y, model.labels_) > 0.95
 
 
+def test_a_good_start_in_many_dimensions_is_not_called_merged():
+    # after one pass on the digits the centroids are closer together than
+    # the 64-dimensional points lie from them, as they are at any k-means
+    # start in many dimensions: not a merge
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data.astype(np.float32) / 16
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusterCollapseWarning)
+        OnlineHardClustering(10, max_epochs=1, random_state=0).fit(X)
+
+
 def test_merge_warning_names_the_closest_pair():
     from hardclust.exceptions import warn_if_merged
 
     centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.1, 0.0], [0.0, 10.0]])
-    options = {"spread": 0.05, "n_epochs": 1, "lr": 1e-3}
+    options = {"spread": 0.05, "limit": 1.0, "n_epochs": 1, "lr": 1e-3}
     with pytest.warns(ClusterCollapseWarning, match="^1 pair of centroids merged "
                       r"\(closest: clusters 0 and 2, squared distance 0.01, less than the "
                       r"0.05 .*\(1 pass at lr 0.001"):
@@ -382,6 +394,7 @@ def test_merge_warning_names_the_closest_pair():
         warn_if_merged(centers[:1], **options)  # one cluster has no pair
         warn_if_merged(centers, **{**options, "spread": 0.01})  # the limit is strict
         warn_if_merged(np.zeros((3, 2)), **{**options, "spread": 0.0})  # nothing spread
+        warn_if_merged(centers, **{**options, "limit": 0.01})  # as far as the limit
 
 
 def test_true_prior_keeps_a_small_cluster_with_default_sigma():
