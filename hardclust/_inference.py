@@ -227,9 +227,9 @@ def input_view_log_likelihood(X, view):
     model): the within-cluster covariance of the training samples, shrunk
     toward a multiple of the identity by Ledoit-Wolf's estimate. Samples of
     more than ``_VIEW_MAX_VALUES`` values keep only an isotropic variance
-    (the full matrix would take ``n_values^2`` memory).
+    (the full matrix would take ``n_values^2`` memory). ``view`` is an
+    :class:`InputView`, which derives the whitening once.
     """
-    view = view if isinstance(view, InputView) else InputView(view)
     whiten, centers = view.derived()
     apply = torch.mul if whiten.ndim == 0 else torch.matmul
     origin = torch.from_numpy(view["origin"])

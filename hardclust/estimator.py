@@ -595,7 +595,7 @@ class OnlineHardClustering(
         self._input_view = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters,
                                            previous)
         warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
-        warn_if_merged(self.cluster_centers_, spread=self._within_spread(X),
+        warn_if_merged(self.cluster_centers_, spread=lambda: self._within_spread(X),
                        limit=_MERGED_FRACTION * _INIT_SPREAD * self.latent_dim,
                        n_epochs=len(self._net.history), lr=self.lr_)
 

@@ -124,9 +124,11 @@ def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
     Parameters
     ----------
     centers : ndarray of shape (n_clusters, latent_dim)
-    spread : float
+    spread : callable () -> float
         Mean squared distance of (a sample of) the training points'
-        embeddings to their nearest centroid.
+        embeddings to their nearest centroid; called only when some pair
+        is within ``limit`` (it embeds data, and most fits have no such
+        pair).
     limit : float
         A squared distance.
     n_epochs : int
@@ -138,7 +140,11 @@ def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
         return
     gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
     first, second = np.triu_indices(n_clusters, 1)
-    merged = (gaps[first, second] < spread) & (gaps[first, second] < limit)
+    pairs = gaps[first, second]
+    if not (pairs < limit).any():
+        return
+    spread = spread()
+    merged = (pairs < spread) & (pairs < limit)
     if merged.any():
         closest = np.argmin(gaps[first, second])
         pairs = "1 pair" if merged.sum() == 1 else f"{merged.sum()} pairs"
