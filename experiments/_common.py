@@ -134,6 +134,17 @@ def screen_seeds(make_model, X, y, seeds, **record):
     return runs
 
 
+def suite_parser(doc, seeds):
+    """:func:`parser` with ``--seeds`` (default ``seeds``) and ``--datasets``
+    (default: the development suite), the arguments of :func:`suite_fits`."""
+    from hardclust.benchmark import SUITES
+
+    p = parser(doc)
+    p.add_argument("--seeds", type=int, default=seeds)
+    p.add_argument("--datasets", nargs="+", default=list(SUITES["dev"]))
+    return p
+
+
 def suite_fits(datasets, seeds):
     """``(name, X, y, n_clusters, seed)`` for each suite data set named and
     each seed in ``range(seeds)``: X as hardclust is given it (images and

@@ -16,18 +16,15 @@ import warnings
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _common import dump, parser, suite_fits  # noqa: E402
+from _common import dump, suite_fits, suite_parser  # noqa: E402
 from curves import centroid_gaps  # noqa: E402
 
 from hardclust import ClusterCollapseWarning, OnlineHardClustering  # noqa: E402
-from hardclust.benchmark import SUITES  # noqa: E402
 from hardclust.metrics import clustering_report  # noqa: E402
 
 
 def main(argv=None):
-    p = parser(__doc__)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--datasets", nargs="+", default=list(SUITES["dev"]))
+    p = suite_parser(__doc__, seeds=3)
     args = p.parse_args(argv)
     runs = []
     for name, X, y, k, seed in suite_fits(args.datasets, args.seeds):

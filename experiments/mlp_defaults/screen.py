@@ -26,13 +26,12 @@ from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from hardclust import OnlineHardClustering
-from hardclust.benchmark import SUITES
 from hardclust.encoders import MLPEncoder
 from hardclust.metrics import clustering_report
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "late_decline")]
-from _common import suite_fits  # noqa: E402
+from _common import suite_fits, suite_parser  # noqa: E402
 from scale_norm import scale_norm_mlp  # noqa: E402
 
 
@@ -69,13 +68,8 @@ CANDIDATES = {
 
 
 def main(argv):
-    import argparse
-
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = suite_parser(__doc__, seeds=3)
     p.add_argument("--candidate", choices=sorted(CANDIDATES), required=True)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--datasets", nargs="+", default=list(SUITES["dev"]))
-    p.add_argument("--json")
     args = p.parse_args(argv)
     runs = []
     for name, X, y, k, seed in suite_fits(args.datasets, args.seeds):

@@ -30,10 +30,9 @@ import numpy as np
 from sklearn.metrics import silhouette_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, suite_fits  # noqa: E402
+from _common import dump, suite_fits, suite_parser  # noqa: E402
 
 from hardclust import OnlineHardClustering  # noqa: E402
-from hardclust.benchmark import SUITES  # noqa: E402
 from hardclust.metrics import clustering_report  # noqa: E402
 
 
@@ -82,9 +81,7 @@ def selections(runs, criterion="most balanced", size=3):
 
 
 def main(argv=None):
-    p = parser(__doc__)
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--datasets", nargs="+", default=list(SUITES["dev"]))
+    p = suite_parser(__doc__, seeds=5)
     args = p.parse_args(argv)
     runs = []
     for name, X, y, k, seed in suite_fits(args.datasets, args.seeds):
