@@ -8,7 +8,8 @@ read), passed as ``prior=``, against the defaults, over the suite's quick
 data sets (seeds 0-1). Writes the runs in the benchmark's JSON layout, so
 ``experiments/representation/lodo.py`` can compare it with the defaults.
 
-Run: ``python experiments/estimated_prior/estimated_prior.py --json runs.json``.
+Run: ``python experiments/estimated_prior/estimated_prior.py --json runs.json``
+(``--datasets`` for other sets of ``hardclust.benchmark.DATASETS``).
 """
 
 import pathlib
@@ -33,17 +34,21 @@ SETS = ["iris", "wine", "breast-cancer", "digits", "digits-images", "blobs-aniso
 def main():
     p = parser(__doc__)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--datasets", nargs="+", default=SETS)
+    p.add_argument("--weight", type=float, default=1.0,
+                   help="prior = weight * k-means' proportions + (1 - weight) / k")
     args = p.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     runs = []
-    for name in SETS:
+    for name in args.datasets:
         X, X_flat, y = DATASETS[name]()
         k = len(np.unique(y))
         for seed in args.seeds:
             sizes = np.bincount(KMeans(k, n_init=10, random_state=seed).fit(X_flat).labels_,
                                 minlength=k)
             prior = np.maximum(sizes, 1) / max(sizes.sum(), 1)
+            prior = args.weight * prior + (1 - args.weight) / k
             model = OnlineHardClustering(k, prior=prior, random_state=seed).fit(X)
             report = clustering_report(y, model.labels_)
             runs.append({"dataset": name, "method": "hard", "seed": seed,
