@@ -18,22 +18,13 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "representation"))
-from lodo import load_joined  # noqa: E402
+from lodo import load_candidates  # noqa: E402
 
 from hardclust.benchmark import SUITES  # noqa: E402
 
 
 def main(argv):
-    seeds = {0, 1}
-    if "--seeds" in argv:
-        at = argv.index("--seeds")
-        rest = [a for a in argv[at + 1:] if a.isdigit()]
-        seeds = {int(a) for a in rest}
-        argv = argv[:at] + argv[at + 1 + len(rest):]
-    candidates = {}
-    for item in argv:
-        name, path = item.rsplit("=", 1)
-        candidates[name] = load_joined(path, seeds)
+    candidates = load_candidates(argv)
     shared = set.intersection(*(set(c) for c in candidates.values()))
     groups = {"development": [d for d in SUITES["dev"] if d in shared],
               "held out": [d for d in SUITES["holdout"] if d in shared]}

@@ -41,7 +41,9 @@ def load_joined(paths, seeds):
     return table
 
 
-def main(argv):
+def load_candidates(argv):
+    """``{name: {data set: mean (ACC, NMI)}}`` from the command line's
+    ``name=file+file`` items, over the seeds of ``--seeds`` (default 0 1)."""
     seeds = {0, 1}
     if "--seeds" in argv:
         at = argv.index("--seeds")
@@ -52,6 +54,11 @@ def main(argv):
     for item in argv:
         name, path = item.rsplit("=", 1)
         candidates[name] = load_joined(path, seeds)
+    return candidates
+
+
+def main(argv):
+    candidates = load_candidates(argv)
     datasets = sorted(set.intersection(*(set(c) for c in candidates.values())))
     print("| data set | " + " | ".join(candidates) + " | chosen without it | ACC / NMI there |")
     print("|---" * (len(candidates) + 3) + "|")
