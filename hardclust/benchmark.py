@@ -162,6 +162,8 @@ SUITES = {"dev": ("iris", "wine", "breast-cancer", "digits", "digits-images",
                   "circles-10d", "mnist-5k", "fashion-mnist"),
           "holdout": ("penguins", "crabs", "glass", "biopsy", "arrowhead",
                       "italy-power", "osuleaf", "acsf1")}
+# Both, for choosing a default under leave-one-dataset-out over all twenty.
+SUITES["all"] = SUITES["dev"] + SUITES["holdout"]
 SUITE_METHODS = ("hardclust", "kmeans", "minibatch-kmeans")
 METHODS = (*OBJECTIVES, "kmeans", "minibatch-kmeans")
 METRICS = ("ACC", "NMI", "ARI", "KL*", "empty", "fit_s")
@@ -543,7 +545,8 @@ def main(argv=None):
                        help="data sets to run (default: digits)")
     which.add_argument("--suite", choices=sorted(SUITES),
                        help="run a suite: " + "; ".join(
-                           f"{name}: {', '.join(sets)}" for name, sets in SUITES.items()))
+                           f"{name}: {', '.join(sets)}" for name, sets in SUITES.items()
+                           if name != "all") + "; all: both")
     parser.add_argument("--methods", nargs="+", default=None,
                         choices=(*METHODS, "hardclust"),
                         help=f"default: {' '.join(METHODS)}; with --suite "

@@ -96,6 +96,7 @@ def test_every_suite_dataset_is_registered():
     # held out: real data, none of it in the set defaults are chosen on
     assert not set(SUITES["holdout"]) & set(SUITES["dev"])
     assert "synthetic" not in {DATASET_INFO[name][0] for name in SUITES["holdout"]}
+    assert SUITES["all"] == SUITES["dev"] + SUITES["holdout"]
 
 
 def test_run_suite_scores_each_method_and_skips_missing_data(monkeypatch):
