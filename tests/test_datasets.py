@@ -2,6 +2,8 @@
 
 import gzip
 import importlib.util
+import io
+import tarfile
 
 import numpy as np
 import pytest
@@ -179,12 +181,13 @@ def test_load_penguins_drops_unmeasured_rows(tmp_path):
 
 
 def test_r_tables_read_their_columns_and_name_a_missing_one(tmp_path):
-    crabs = ['"","sp","sex","index","FL","RW","CL","CW","BD"',
+    crabs = ['\ufeff"","sp","sex","index","FL","RW","CL","CW","BD"',  # a BOM
              '"1","B","M",1,8.1,6.7,16.1,19,7', '"2","O","F",2,8.8,7.7,18.1,20.8,7.4',
-             '"3","B","F",3,9.2,7.8,19,22.4,7.7']
-    (tmp_path / "crabs.csv").write_text("\n".join(crabs) + "\n")
+             '"3","B","F",3,9.2,7.8,19,22.4,7.7', '"4",NA,"F",4,9.6,7.9,20.1,23.1,8.2',
+             '"5","O","M",5,9.8']  # a missing label, a short row: both dropped
+    (tmp_path / "crabs.csv").write_text("\n".join(crabs) + "\n", encoding="utf-8")
     X, y = load_crabs(tmp_path / "crabs.csv", standardize=False)
-    assert y.tolist() == [1, 2, 0]  # BF, BM, OF
+    assert y.tolist() == [1, 2, 0]  # B/F, B/M, O/F
     np.testing.assert_allclose(X[0], [8.1, 6.7, 16.1, 19, 7])
     biopsy = ['"","ID","V1","V2","V3","V4","V5","V6","V7","V8","V9","class"',
               '"1","1000025",5,1,1,1,2,1,3,1,1,"benign"',
@@ -195,28 +198,73 @@ def test_r_tables_read_their_columns_and_name_a_missing_one(tmp_path):
     assert X.shape == (2, 9) and y.tolist() == [0, 1]
     with pytest.raises(ValueError, match=r"missing \['RI', .*'type'\]"):
         load_glass(tmp_path / "crabs.csv")
+    (tmp_path / "bad.csv").write_text("\n".join(biopsy[:2] + [biopsy[3].replace("10", "x")]))
+    with pytest.raises(ValueError, match="bad.csv, line 3: .*must hold numbers"):
+        load_biopsy(tmp_path / "bad.csv")
+    (tmp_path / "empty.csv").write_text("\n".join(biopsy[:1] + [biopsy[2]]) + "\n")
+    with pytest.raises(ValueError, match="no row has every one"):
+        load_biopsy(tmp_path / "empty.csv")
 
 
-def test_load_ucr_reads_ts_files_and_rejects_ragged_ones(tmp_path):
-    header = "# a comment\n@problemName Toy\n@classLabel true a b\n@data\n"
-    (tmp_path / "Toy_TRAIN.ts").write_text(header + "1,2,3:b\n4,5,6:a\n")
-    (tmp_path / "Toy_TEST.ts").write_text(header + "7,8,9:b\n")
+def test_r_tables_come_out_of_pydatasets_archive(tmp_path, monkeypatch):
+    text = b'"","RI","Na","Mg","Al","Si","K","Ca","Ba","Fe","type"\n' \
+           b'"1",1.5,13,4,1,72,0.1,8,0,0,"WinF"\n"2",1.6,14,3,1,73,0.5,7,0,0.1,"Head"\n'
+    member = tarfile.TarInfo("resources/rdata/csv/MASS/fgl.csv")
+    member.size = len(text)
+    with tarfile.open(tmp_path / "resources.tar.gz", "w:gz") as tar:
+        tar.addfile(member, io.BytesIO(text))
+    monkeypatch.setattr(datasets, "_package_data", lambda *parts, install: tmp_path / parts[1])
+    X, y = load_glass(standardize=False)
+    assert X.shape == (2, 9) and y.tolist() == [1, 0] and X[1, 0] == np.float32(1.6)
+    with pytest.raises(FileNotFoundError, match="holds no resources/rdata/csv/MASS/crabs.csv"):
+        load_crabs()
+
+
+def _write_ts(folder, name, rows, header="@classLabel true a b\n"):
+    for part, lines in zip(("TRAIN", "TEST"), rows):
+        (folder / f"{name}_{part}.ts").write_text(
+            "# a comment\n@problemName Toy\n" + header + "@data\n" + "".join(
+                line + "\n" for line in lines))
+
+
+def test_load_ucr_reads_ts_files(tmp_path):
+    _write_ts(tmp_path, "Toy", [["1,2,3:b", "4,5,6:a"], ["7,8,9:b"]],
+              header="@classLabel true b a\n")
     X, y = load_ucr("Toy", tmp_path)
-    assert X.shape == (3, 1, 3) and X.dtype == np.float32 and y.tolist() == [1, 0, 1]
+    assert X.shape == (3, 1, 3) and X.dtype == np.float32
+    assert y.tolist() == [0, 1, 0]  # the header's order: b, a
     np.testing.assert_array_equal(X[2, 0], [7, 8, 9])
     assert load_ucr("Toy", tmp_path, flatten=True)[0].shape == (3, 3)
-    (tmp_path / "Two_TRAIN.ts").write_text(header + "1,2:3,4:a\n")
-    (tmp_path / "Two_TEST.ts").write_text(header + "5,6:7,8:b\n")
+    _write_ts(tmp_path, "Two", [["1,2:3,4:10"], ["5,6:7,8:9"]], header="")
     X, y = load_ucr("Two", tmp_path)
     assert X.shape == (2, 2, 2) and X[1, 1].tolist() == [7, 8]
-    (tmp_path / "Toy_TEST.ts").write_text(header + "7,8,9:b\n7,8:a\n")
-    with pytest.raises(ValueError, match="one length"):
+    assert y.tolist() == [1, 0]  # no list in the header: numeric order, 9 before 10
+
+
+@pytest.mark.parametrize("rows, header, match", [
+    ([["1,2,3:a"], ["7,8,9:b", "7,8:a"]], "", "one length"),
+    ([["1,2,3:a"], ["7,8:b"]], "", "train and test series differ"),
+    ([["1,2,3:a"], ["7,?,9:b"]], "", "line 4: .*missing"),
+    ([["1,2,3:a"], ["7,NaN,9:b"]], "", "line 4: a missing value"),
+    ([["1,2,3:a"], ["7,x,9:b"]], "", "line 4: .*must be numbers"),
+    ([["1,2,3:a"], ["7,8,9:c"]], "@classLabel true a b\n", r"\['c'\] are not among"),
+    ([["1,2,3:4"], ["7,8,9:5"]], "@targetLabel true\n", "no class labels"),
+    ([["1,2,3"], ["7,8,9"]], "@classLabel false\n", "no class labels"),
+    ([["1,2,3:a"], ["7,8,9:b"]], "@timestamps true\n", "timestamps"),
+    ([["1,2,3:a", "@data"], ["7,8,9:b"]], "", "header line .* after @data"),
+])
+def test_load_ucr_says_what_is_wrong_with_a_file(tmp_path, rows, header, match):
+    _write_ts(tmp_path, "Toy", rows, header)
+    with pytest.raises(ValueError, match=match):
         load_ucr("Toy", tmp_path)
-    (tmp_path / "Toy_TEST.ts").write_text(header + "7,8:b\n")
-    with pytest.raises(ValueError, match="train and test series differ"):
+
+
+def test_load_ucr_refuses_a_file_without_data(tmp_path):
+    (tmp_path / "Toy_TRAIN.ts").write_text("@problemName Toy\n1,2:a\n")
+    with pytest.raises(ValueError, match="before the @data line"):
         load_ucr("Toy", tmp_path)
-    (tmp_path / "Toy_TEST.ts").write_text(header + "7,?,9:b\n")
-    with pytest.raises(ValueError, match="line 5.*missing"):
+    (tmp_path / "Toy_TRAIN.ts").write_text("@problemName Toy\n")
+    with pytest.raises(ValueError, match="no @data line"):
         load_ucr("Toy", tmp_path)
 
 
@@ -230,19 +278,29 @@ def test_held_out_packages_say_how_to_install(monkeypatch):
         load_ucr("ArrowHead")
 
 
-@pytest.mark.parametrize("loader, shape, counts", [
-    (load_penguins, (342, 4), [151, 68, 123]),
-    (load_crabs, (200, 5), [50, 50, 50, 50]),
-    (load_glass, (214, 9), [13, 29, 9, 17, 70, 76]),
-    (load_biopsy, (683, 9), [444, 239]),
-    (lambda: load_ucr("ArrowHead"), (211, 1, 251), [81, 65, 65]),
-    (lambda: load_ucr("OSULeaf"), (442, 1, 427), [66, 84, 75, 97, 82, 38]),
+def test_load_ucr_lists_what_sktime_ships(tmp_path, monkeypatch):
+    (tmp_path / "Shipped").mkdir()
+    _write_ts(tmp_path / "Shipped", "Shipped", [["1,2:a"], ["3,4:b"]])
+    monkeypatch.setattr(datasets, "_package_data", lambda *parts, install: tmp_path)
+    assert load_ucr("Shipped")[0].shape == (2, 1, 2)
+    with pytest.raises(FileNotFoundError, match=r"no 'Coffee'.*ships \['Shipped'\].*path="):
+        load_ucr("Coffee")
+
+
+@pytest.mark.parametrize("package, loader, shape, counts", [
+    ("palmerpenguins", load_penguins, (342, 4), [151, 68, 123]),
+    ("pydataset", load_crabs, (200, 5), [50, 50, 50, 50]),
+    ("pydataset", load_glass, (214, 9), [13, 29, 9, 17, 70, 76]),
+    ("pydataset", load_biopsy, (683, 9), [444, 239]),
+    ("sktime", lambda: load_ucr("ArrowHead"), (211, 1, 251), [81, 65, 65]),
+    ("sktime", lambda: load_ucr("ItalyPowerDemand"), (1096, 1, 24), [547, 549]),
+    ("sktime", lambda: load_ucr("OSULeaf"), (442, 1, 427), [66, 84, 75, 97, 82, 38]),
+    ("sktime", lambda: load_ucr("ACSF1"), (200, 1, 1460), [20] * 10),
 ])
-def test_held_out_sets_from_their_packages(loader, shape, counts):
-    try:
-        X, y = loader()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+def test_held_out_sets_from_their_packages(package, loader, shape, counts):
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} (ships this data set) not installed")
+    X, y = loader()
     assert X.shape == shape and np.bincount(y).tolist() == counts
     assert X.ndim == 3 or _standardised(X)
 
