@@ -3,8 +3,9 @@
 The floor is a bare PyTorch loop that trains a fresh copy of the same encoder
 architecture for one epoch (same batch size, Adam, learning rate, shuffled
 data) on a plain regression loss, then runs one forward pass over the data
-(as ``fit`` must, to set ``labels_``). Repeats alternate bare / hardclust so
-that both see the same machine state; the median of each is reported::
+(as ``fit`` must, to set ``labels_``). Each repeat times the bare loops (one
+per number of epochs a row needs), then every hardclust row, so that both
+see the same machine state; the median of each is reported::
 
     python benchmarks/bench_training.py [--repeats 5] [--fashion-n 20000] [--json out.json]
 

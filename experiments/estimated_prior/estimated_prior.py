@@ -4,12 +4,15 @@ Hard regularisation prefers batches spread evenly over the clusters unless
 ``prior`` says otherwise; on imbalanced data (the suite's anisotropic blobs,
 sizes 10:1) the defaults split the largest cluster. Here the prior is the
 cluster proportions of ``KMeans(n_init=10)`` on the same input (no label
-read), passed as ``prior=``, against the defaults, over the suite's quick
-data sets (seeds 0-1). Writes the runs in the benchmark's JSON layout, so
-``experiments/representation/lodo.py`` can compare it with the defaults.
+read), passed as ``prior=``, against the defaults, by default over the
+suite's quick data sets (seeds 0-1). ``--weight w`` passes ``w`` times those
+proportions plus ``1 - w`` times the uniform prior instead. Writes the runs
+in the benchmark's JSON layout, so ``experiments/representation/lodo.py``
+can compare it with the defaults.
 
 Run: ``python experiments/estimated_prior/estimated_prior.py --json runs.json``
-(``--datasets`` for other sets of ``hardclust.benchmark.DATASETS``).
+(``--datasets`` for other sets of ``hardclust.benchmark.DATASETS``,
+``--seeds 0 1 2``, ``--weight 0.5``).
 """
 
 import pathlib
@@ -34,10 +37,12 @@ SETS = ["iris", "wine", "breast-cancer", "digits", "digits-images", "blobs-aniso
 def main():
     p = parser(__doc__)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    p.add_argument("--datasets", nargs="+", default=SETS)
+    p.add_argument("--datasets", nargs="+", default=SETS, choices=sorted(DATASETS))
     p.add_argument("--weight", type=float, default=1.0,
                    help="prior = weight * k-means' proportions + (1 - weight) / k")
     args = p.parse_args()
+    if not 0 <= args.weight <= 1:
+        p.error(f"--weight must be within [0, 1], got {args.weight}")
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     runs = []
