@@ -23,7 +23,7 @@ from hardclust import OnlineHardClustering
 from hardclust.metrics import clustering_report
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, quietly, suite_fits, suite_parser, table  # noqa: E402
+from _common import dump, means, quietly, suite_fits, suite_parser, table  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sigma_schedule"))
 from sigma_schedule import auto_epochs  # noqa: E402
@@ -53,10 +53,7 @@ def main(argv=None):
                      **{key: float(report[key]) for key in ("ACC", "NMI", "ARI")},
                      "fit_s": time.perf_counter() - start})
         print(name, seed, round(runs[-1]["ACC"], 3), round(runs[-1]["NMI"], 3), flush=True)
-    rows = [{"dataset": d, "ACC": np.mean([r["ACC"] for r in runs if r["dataset"] == d]),
-             "NMI": np.mean([r["NMI"] for r in runs if r["dataset"] == d])}
-            for d in dict.fromkeys(r["dataset"] for r in runs)]
-    table(rows, ["dataset", "ACC", "NMI"])
+    table(means(runs, "dataset", ("ACC", "NMI")), ["dataset", "seeds", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 
