@@ -115,6 +115,33 @@ def quietly(fit, *args, **kwargs):
         return fit(*args, **kwargs)
 
 
+def auto_epochs(n_samples, batch_size=256, min_epochs=10, min_steps=500):
+    """The epochs ``max_epochs="auto"`` makes on ``n_samples`` (at least 10
+    and 500 steps), or with other minimums for a screen of training length."""
+    batches = -(-n_samples // batch_size)
+    return max(min_epochs, -(-min_steps // batches))
+
+
+def fit_by_passes(model, X, y, before_pass, **record):
+    """Train ``model`` (``max_epochs=1``) for the epochs of ``max_epochs="auto"``
+    one at a time: a quiet ``fit`` epoch, then ``partial_fit`` passes over all
+    of X, each after ``before_pass(model, epoch)`` (epochs 1, 2, ...) may
+    change the model's parameters. Returns a run as :func:`screen_seeds`
+    does (scored on ``predict(X)``), with ``record`` and the epochs."""
+    from hardclust.metrics import clustering_report
+
+    start = time.perf_counter()
+    epochs = auto_epochs(len(X))
+    quietly(model.fit, X)
+    for epoch in range(1, epochs):
+        before_pass(model, epoch)
+        quietly(model.partial_fit, X)
+    report = clustering_report(y, model.predict(X))
+    return {**record, "epochs": epochs,
+            **{key: float(report[key]) for key in ("ACC", "NMI", "ARI")},
+            "fit_s": time.perf_counter() - start}
+
+
 def screen_seeds(make_model, X, y, seeds, **record):
     """Fit ``make_model(seed)`` on X quietly for each seed in ``range(seeds)``.
 

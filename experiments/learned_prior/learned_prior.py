@@ -15,18 +15,13 @@ Run: ``python experiments/learned_prior/learned_prior.py --rate 0.1 --floor 0.5
 
 import pathlib
 import sys
-import time
 
 import numpy as np
 
 from hardclust import OnlineHardClustering
-from hardclust.metrics import clustering_report
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, means, quietly, suite_fits, suite_parser, table  # noqa: E402
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sigma_schedule"))
-from sigma_schedule import auto_epochs  # noqa: E402
+from _common import dump, fit_by_passes, means, suite_fits, suite_parser, table  # noqa: E402
 
 
 def main(argv=None):
@@ -36,22 +31,20 @@ def main(argv=None):
     args = p.parse_args(argv)
     runs = []
     for name, X, y, k, seed in suite_fits(args.datasets, args.seeds):
-        start = time.perf_counter()
+
+        def learn_prior(model, epoch):
+            found = np.bincount(model.predict(X), minlength=k) / len(X)
+            prior = model.get_params()["prior"]
+            prior = np.full(k, 1 / k) if prior is None else prior  # the default: uniform
+            prior = (1 - args.rate) * prior + args.rate * found
+            prior = np.maximum(prior, args.floor / k)
+            model.set_params(prior=prior / prior.sum())
+
         model = OnlineHardClustering(k, max_epochs=1, compute_labels=False,
                                      random_state=seed)
-        quietly(model.fit, X)
-        prior = np.full(k, 1 / k)
-        for _ in range(1, auto_epochs(len(X))):
-            found = np.bincount(model.predict(X), minlength=k) / len(X)
-            prior = np.maximum((1 - args.rate) * prior + args.rate * found, args.floor / k)
-            prior /= prior.sum()
-            model.set_params(prior=prior)
-            quietly(model.partial_fit, X)
-        report = clustering_report(y, model.predict(X))
-        runs.append({"dataset": name, "method": "hardclust", "seed": seed,
-                     "rate": args.rate, "floor": args.floor, "prior": prior.round(4),
-                     **{key: float(report[key]) for key in ("ACC", "NMI", "ARI")},
-                     "fit_s": time.perf_counter() - start})
+        run = fit_by_passes(model, X, y, learn_prior, dataset=name, method="hardclust",
+                            seed=seed, rate=args.rate, floor=args.floor)
+        runs.append({**run, "prior": np.round(model.get_params()["prior"], 4)})
         print(name, seed, round(runs[-1]["ACC"], 3), round(runs[-1]["NMI"], 3), flush=True)
     table(means(runs, "dataset", ("ACC", "NMI")), ["dataset", "seeds", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)

@@ -31,20 +31,14 @@ from hardclust.metrics import clustering_report
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "late_decline")]
-from _common import suite_fits, suite_parser  # noqa: E402
+from _common import auto_epochs, suite_fits, suite_parser  # noqa: E402
 from scale_norm import scale_norm_mlp  # noqa: E402
-
-
-def _auto_epochs(n, batch_size=256, min_epochs=10, min_steps=500):
-    """The epochs ``max_epochs="auto"`` makes (at least 10 and 500 steps)."""
-    batches = -(-n // batch_size)
-    return max(min_epochs, -(-min_steps // batches))
 
 
 def _cosine(n, **steps):
     """Cosine annealing to zero over the fit's own steps (a skorch
     ``LRScheduler`` through ``callbacks``, as a user would pass it)."""
-    epochs = _auto_epochs(n, **steps)
+    epochs = auto_epochs(n, **steps)
     total = epochs * -(-n // 256)
     return {"max_epochs": epochs, "callbacks": [("lr_schedule", LRScheduler(
         policy=CosineAnnealingLR, T_max=total, step_every="batch"))]}
@@ -55,8 +49,8 @@ CANDIDATES = {
     "default": lambda n: {},
     "latent256": lambda n: {"latent_dim": 256},
     "latent64": lambda n: {"latent_dim": 64},
-    "steps2x": lambda n: {"max_epochs": _auto_epochs(n, min_epochs=20, min_steps=1000)},
-    "steps_half": lambda n: {"max_epochs": _auto_epochs(n, min_epochs=5, min_steps=250)},
+    "steps2x": lambda n: {"max_epochs": auto_epochs(n, min_epochs=20, min_steps=1000)},
+    "steps_half": lambda n: {"max_epochs": auto_epochs(n, min_epochs=5, min_steps=250)},
     "wide": lambda n: {"encoder": functools.partial(MLPEncoder, hidden=(512, 512))},
     "batch512": lambda n: {"batch_size": 512},
     "lr3e-4": lambda n: {"lr": 3e-4},

@@ -15,21 +15,14 @@ Run: ``python experiments/sigma_schedule/sigma_schedule.py --start 200 --end 100
 --datasets digits penguins --json runs.json``.
 """
 
-import math
 import pathlib
 import sys
-import time
 
 from hardclust import OnlineHardClustering
-from hardclust.metrics import clustering_report
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, means, quietly, suite_fits, suite_parser, table  # noqa: E402
-
-
-def auto_epochs(n_samples, batch_size=256):
-    """The epochs of ``max_epochs="auto"``: at least 10 and 500 steps."""
-    return max(10, math.ceil(500 / math.ceil(n_samples / batch_size)))
+from _common import (  # noqa: E402
+    auto_epochs, dump, fit_by_passes, means, suite_fits, suite_parser, table)
 
 
 def main(argv=None):
@@ -39,19 +32,15 @@ def main(argv=None):
     args = p.parse_args(argv)
     runs = []
     for name, X, y, k, seed in suite_fits(args.datasets, args.seeds):
-        epochs = auto_epochs(len(X))
-        start = time.perf_counter()
+        last = auto_epochs(len(X)) - 1
+
+        def move_sigma(model, epoch):
+            model.set_params(sigma=args.start + (args.end - args.start) * epoch / last)
+
         model = OnlineHardClustering(k, sigma=args.start, max_epochs=1, compute_labels=False,
                                      random_state=seed)
-        quietly(model.fit, X)
-        for epoch in range(1, epochs):
-            model.set_params(sigma=args.start + (args.end - args.start) * epoch / (epochs - 1))
-            quietly(model.partial_fit, X)
-        report = clustering_report(y, model.predict(X))
-        runs.append({"dataset": name, "method": "hardclust", "seed": seed,
-                     "start": args.start, "end": args.end, "epochs": epochs,
-                     **{key: float(report[key]) for key in ("ACC", "NMI", "ARI")},
-                     "fit_s": time.perf_counter() - start})
+        runs.append(fit_by_passes(model, X, y, move_sigma, dataset=name, method="hardclust",
+                                  seed=seed, start=args.start, end=args.end))
         print(name, seed, round(runs[-1]["ACC"], 3), round(runs[-1]["NMI"], 3), flush=True)
     table(means(runs, "dataset", ("ACC", "NMI")), ["dataset", "seeds", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
