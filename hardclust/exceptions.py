@@ -138,20 +138,19 @@ def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
     n_clusters = len(centers)
     if n_clusters < 2:
         return
-    gaps = ((centers[:, None] - centers[None]) ** 2).sum(-1)
     first, second = np.triu_indices(n_clusters, 1)
-    pairs = gaps[first, second]
-    if not (pairs < limit).any():
+    gaps = ((centers[first] - centers[second]) ** 2).sum(-1)  # one per pair
+    if not (gaps < limit).any():
         return
     spread = spread()
-    merged = (pairs < spread) & (pairs < limit)
+    merged = (gaps < spread) & (gaps < limit)
     if merged.any():
-        closest = np.argmin(gaps[first, second])
+        closest = np.argmin(gaps)
         pairs = "1 pair" if merged.sum() == 1 else f"{merged.sum()} pairs"
         passes = "1 pass" if n_epochs == 1 else f"{n_epochs} passes"
         warnings.warn(
             f"{pairs} of centroids merged (closest: clusters {first[closest]} and "
-            f"{second[closest]}, squared distance {gaps[first[closest], second[closest]]:.3g}, "
+            f"{second[closest]}, squared distance {gaps[closest]:.3g}, "
             f"less than the {spread:.3g} at which points lie from their own centroid on "
             f"average, and than {limit:.3g}, 1% of the mean squared distance a k-means start "
             "puts between centroids): such a pair splits one group between its two clusters rather "
