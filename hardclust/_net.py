@@ -112,11 +112,26 @@ class ClusterModule(nn.Module):
         return scores.argmin(dim=1)
 
 
-class TensorDataset(torch.utils.data.Dataset):
-    """Unlabelled samples held in one CPU tensor of shape (n, *input_shape)."""
+def pair_costs(costs, view_costs, weight):
+    """The cost of putting a sample and its view in each cluster together.
 
-    def __init__(self, X):
+    ``(D + weight * D_view) / (1 + weight)``, both of shape (B, K): the
+    objective labels the pairs as it would single samples, and the loss
+    (their assigned cost) pulls both members towards the one centroid.
+    """
+    return (costs + weight * view_costs) / (1.0 + weight)
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Unlabelled samples held in one CPU tensor of shape (n, *input_shape).
+
+    ``neighbors`` (n, k), optional: row indices of each sample's nearest
+    neighbours in X, from which :class:`ShuffledBatches` draws its views.
+    """
+
+    def __init__(self, X, neighbors=None):
         self.X = X
+        self.neighbors = neighbors
 
     def __len__(self):
         return len(self.X)
@@ -134,6 +149,12 @@ class ShuffledBatches:
     carries no partition to regularise, and an encoder with BatchNorm cannot
     train on it.
 
+    When the dataset has ``neighbors`` and ``shuffle`` is set, a batch is
+    the pair ``(X[rows], X[views])``: each sample with one of its
+    neighbours, drawn from ``random_state`` at every pass (skorch passes
+    the second item to the training step where a target would be).
+    Otherwise it is ``(X[rows], None)``.
+
     Parameters
     ----------
     dataset : TensorDataset
@@ -146,6 +167,7 @@ class ShuffledBatches:
 
     def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
         self.X = dataset.X
+        self.neighbors = getattr(dataset, "neighbors", None)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
@@ -162,14 +184,19 @@ class ShuffledBatches:
 
     def __iter__(self):
         bounds = self._bounds()
-        order = None
+        order = views = None
         if self.shuffle:
             order = torch.from_numpy(self.random_state.permutation(len(self.X)))
+            if self.neighbors is not None:
+                picks = self.random_state.randint(self.neighbors.shape[1], size=len(self.X))
+                views = self.neighbors[order, torch.from_numpy(picks)]
         for start, stop in zip(bounds, bounds[1:]):
             if order is None:
                 yield self.X[start:stop], None
-            else:
+            elif views is None:
                 yield self.X[order[start:stop]], None
+            else:
+                yield self.X[order[start:stop]], self.X[views[start:stop]]
 
 
 class ClusterStats(Callback):
@@ -224,17 +251,24 @@ class ClusterNet(NeuralNet):
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        Xi, _ = unpack_data(batch)
+        Xi, views = unpack_data(batch)
         Xi = to_tensor(Xi, device=self.device)
+        n_points = len(Xi)
+        if views is not None:  # one pass over the samples and their views
+            Xi = torch.cat([Xi, to_tensor(views, device=self.device)])
         module = self.module_
         z_raw = module.encoder(Xi)
         costs = module.costs(module.head(z_raw))
-        if not torch.isfinite(costs).all():
+        costs, view_costs = costs[:n_points], costs[n_points:]
+        if not torch.isfinite(costs).all() or not torch.isfinite(view_costs).all():
             raise FloatingPointError(
                 "the latent costs became non-finite (NaN or inf): the encoder "
                 "or centroids diverged. Scale the input (for example with "
                 "StandardScaler), lower lr, or raise sigma."
             )
+        nearest = costs.detach().argmin(dim=1)
+        if views is not None:
+            costs = pair_costs(costs, view_costs, self.neighbor_weight_)
         loss, labels = self.criterion_(costs)
         # IDEC: keep what clustering does not use yet (modules of 0.2 have no term)
         if getattr(module, "reconstruction", 0.0) > 0:
@@ -250,7 +284,7 @@ class ClusterNet(NeuralNet):
         return {
             "loss": loss,
             "y_pred": labels,
-            "nearest": costs.detach().argmin(dim=1),
+            "nearest": nearest,
         }
 
     @classmethod
@@ -330,8 +364,13 @@ class ClusterNet(NeuralNet):
                     getattr(self, name) == _LINKED_TO_INITIALIZED:
                 setattr(self, name, getattr(self, name + "_"))
 
-    def train_epochs(self, X, epochs, seed, planned=None, resume=False):
+    def train_epochs(self, X, epochs, seed, planned=None, resume=False, neighbors=None,
+                     neighbor_weight=0.0):
         """``epochs`` shuffled passes over the CPU tensor X.
+
+        With ``neighbors`` (see :class:`TensorDataset`) and a positive
+        ``neighbor_weight``, each sample is assigned together with one of
+        its neighbours (:func:`pair_costs`).
 
         torch's RNG is seeded with ``seed`` for the passes (and restored
         after). Returns the number of optimisation steps taken. The module
@@ -339,7 +378,9 @@ class ClusterNet(NeuralNet):
         inference need not switch it. ``planned`` (default ``epochs``) and
         ``resume`` let the progress output span several calls of one fit.
         """
-        dataset = TensorDataset(X)
+        use_views = neighbors is not None and neighbor_weight > 0
+        dataset = TensorDataset(X, neighbors if use_views else None)
+        self.neighbor_weight_ = float(neighbor_weight)
         self.planned_epochs_ = epochs if planned is None else planned
         self.progress_resume_ = resume
         with seeded(seed, torch.device(self.device)):

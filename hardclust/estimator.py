@@ -26,6 +26,7 @@ from sklearn.utils.validation import validate_data
 
 from . import __version__
 from ._initialization import _INIT_SPREAD, log_prior, pretrain_autoencoder, soft_reset, start
+from ._neighbors import input_neighbors
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
@@ -128,6 +129,24 @@ class OnlineHardClustering(
         Fashion-MNIST, so it is not the default (``docs/results.md``).
 
         .. versionadded:: 0.3.0
+    n_neighbors : int, default=0
+        Train on pairs: each sample is assigned together with one of its
+        ``n_neighbors`` nearest neighbours in the input (Euclidean, on the
+        first 50 principal components of wider inputs), drawn afresh at
+        every pass, and both are pulled to the pair's cluster. A neighbour
+        is the second view of a sample that the data already hold, where
+        other methods augment. Neighbours are searched within the data of
+        each training call (a ``partial_fit`` chunk; ``fit`` data in random
+        blocks of at most 100,000 rows). 0 trains on single samples (the
+        paper's method). Each step then encodes twice the samples.
+
+        .. versionadded:: 0.4.0
+    neighbor_weight : float, default=0.5
+        Weight of the neighbour in a pair's cost,
+        ``(D[i] + neighbor_weight * D[j]) / (1 + neighbor_weight)``; 0
+        trains on single samples, as ``n_neighbors=0`` does.
+
+        .. versionadded:: 0.4.0
     sigma : float or "auto", default="auto"
         Cluster variance, in squared latent units: too small collapses,
         too large blurs. ``"auto"`` is ``25 / 16 * latent_dim`` (200 at
@@ -313,6 +332,8 @@ class OnlineHardClustering(
         "reconstruction": [Interval(Real, 0, None, closed="left")],
         "decoder": [StrOptions({"auto", *DECODERS}), callable],
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "neighbor_weight": [Interval(Real, 0, None, closed="left")],
         "sigma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "prior": [Prior(), None],
         "objective": [StrOptions(set(OBJECTIVES))],
@@ -345,6 +366,8 @@ class OnlineHardClustering(
         reconstruction=0.0,
         decoder="auto",
         pretrain_epochs=0,
+        n_neighbors=0,
+        neighbor_weight=0.5,
         sigma="auto",
         prior=None,
         objective="hard",
@@ -374,6 +397,8 @@ class OnlineHardClustering(
         self.reconstruction = reconstruction
         self.decoder = decoder
         self.pretrain_epochs = pretrain_epochs
+        self.n_neighbors = n_neighbors
+        self.neighbor_weight = neighbor_weight
         self.sigma = sigma
         self.prior = prior
         self.objective = objective
@@ -560,18 +585,28 @@ class OnlineHardClustering(
     # ------------------------------------------------------------------
     # Train and finish
     # ------------------------------------------------------------------
-    def _train(self, X, epochs, planned=None, resume=False):
+    def _input_neighbors(self, X, rng):
+        """Each sample's nearest neighbours in X, whose views training pairs
+        it with; None when training on single samples."""
+        if self.n_neighbors == 0 or self.neighbor_weight == 0:
+            return None
+        return input_neighbors(X, self.n_neighbors, rng)
+
+    def _train(self, X, epochs, planned=None, resume=False, neighbors=None):
         """``epochs`` shuffled passes over the tensor X."""
         self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng),
-                                                planned=planned, resume=resume)
+                                                planned=planned, resume=resume,
+                                                neighbors=neighbors,
+                                                neighbor_weight=self.neighbor_weight)
         self.n_iter_ += epochs
 
-    def _train_with_resets(self, X, epochs):
+    def _train_with_resets(self, X, epochs, neighbors=None):
         """``epochs`` passes, with a soft reset every ``reset_interval`` of them."""
         interval = self.reset_interval or epochs
         done = 0
         while done < epochs:
-            self._train(X, min(interval, epochs - done), planned=epochs, resume=done > 0)
+            self._train(X, min(interval, epochs - done), planned=epochs, resume=done > 0,
+                        neighbors=neighbors)
             done = min(done + interval, epochs)
             if epochs - done >= interval:  # the last interval trains undisturbed
                 self._soft_reset(X)
@@ -646,10 +681,11 @@ class OnlineHardClustering(
             X = self._validate_X(X, reset=True)
             self._check_params_vs_input(X)
             rng = check_random_state(self.random_state)
+            neighbors = self._input_neighbors(X, rng)
             best_score, best = None, None
             for _ in range(self.n_init):
                 self._build(X, rng)
-                self._train_with_resets(X, self.max_epochs_)
+                self._train_with_resets(X, self.max_epochs_, neighbors)
                 # Fewer used clusters lose first: merged clusters can be
                 # well separated, so a collapsing run may have a good silhouette.
                 score = self._own_silhouette(X)[::-1] if self.n_init > 1 else 0
@@ -666,8 +702,9 @@ class OnlineHardClustering(
         The first call starts the model. Every call reads the current
         ``lr``, optimizer and its options, ``batch_size``, ``sigma``,
         ``objective``, ``reg_strength``, ``prior``, ``callbacks``,
-        ``verbose``, ``compute_labels``, ``reassignment_ratio`` and
-        ``drift_threshold``. Changing ``n_clusters``, ``encoder``,
+        ``verbose``, ``compute_labels``, ``reassignment_ratio``,
+        ``drift_threshold``, ``n_neighbors`` and ``neighbor_weight`` (the
+        neighbours are the chunk's own). Changing ``n_clusters``, ``encoder``,
         ``latent_dim``, ``input_shape``, ``init``, ``device``,
         ``reconstruction``, ``decoder`` or ``pretrain_epochs`` after the
         first call raises, naming the parameter (``fit`` starts over). ``random_state`` seeds the
@@ -700,7 +737,7 @@ class OnlineHardClustering(
                 self._apply_live_params()
             self._follow_drift(X, first_call)
             self.max_epochs_ = 1
-            self._train(X, 1)
+            self._train(X, 1, neighbors=self._input_neighbors(X, self._rng))
             if self.reassignment_ratio > 0:
                 self._reassign_starved(X)
             self._finish(X, reset=first_call)

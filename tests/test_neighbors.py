@@ -1,0 +1,173 @@
+"""Neighbour views (n_neighbors): the search, the pairs, and training on them."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
+
+from hardclust import OnlineHardClustering
+from hardclust._neighbors import input_neighbors
+from hardclust._net import ShuffledBatches, TensorDataset, pair_costs
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(400, n_features=6, centers=4, random_state=0)
+    return X.astype(np.float32), y
+
+
+def _model(**params):
+    return OnlineHardClustering(4, **{"max_epochs": 4, "n_neighbors": 5,
+                                      "random_state": 0, **params})
+
+
+def _exact_neighbors(X, k):
+    """Each row's k nearest other rows by brute force, as sets."""
+    flat = X.reshape(len(X), -1).astype(np.float64)
+    distances = ((flat[:, None] - flat[None]) ** 2).sum(-1)
+    np.fill_diagonal(distances, np.inf)
+    return [set(row) for row in np.argsort(distances, axis=1)[:, :k]]
+
+
+def test_neighbors_are_the_nearest_other_samples():
+    X = np.random.RandomState(0).normal(size=(60, 5)).astype(np.float32)
+    neighbors = input_neighbors(torch.from_numpy(X), 4, np.random.RandomState(0))
+    assert neighbors.shape == (60, 4) and neighbors.dtype == torch.int64
+    assert [set(row) for row in neighbors.tolist()] == _exact_neighbors(X, 4)
+
+
+def test_wide_inputs_are_searched_in_principal_components():
+    # rank 10 in 120 dimensions: the projection on 50 components keeps
+    # every distance, so the neighbours are the exact ones
+    rng = np.random.RandomState(1)
+    X = (rng.normal(size=(80, 10)) @ rng.normal(size=(10, 120))).astype(np.float32)
+    images = torch.from_numpy(X).reshape(80, 1, 10, 12)
+    neighbors = input_neighbors(images, 3, np.random.RandomState(0))
+    assert [set(row) for row in neighbors.tolist()] == _exact_neighbors(X, 3)
+
+
+def test_large_calls_are_searched_in_random_blocks():
+    X = torch.from_numpy(np.random.RandomState(2).normal(size=(25, 3)).astype(np.float32))
+    a = input_neighbors(X, 8, np.random.RandomState(0), max_block=10)
+    b = input_neighbors(X, 8, np.random.RandomState(0), max_block=10)
+    assert torch.equal(a, b)
+    # three blocks of 8-9 rows: at most 7 others each, none of them the row
+    assert a.shape == (25, 7)
+    assert not (a == torch.arange(25)[:, None]).any()
+    # the neighbour graph falls apart into the three blocks
+    graph = coo_matrix((np.ones(25 * 7), (np.repeat(np.arange(25), 7), a.ravel().numpy())))
+    _, component = connected_components(graph, directed=False)
+    assert sorted(np.bincount(component).tolist()) == [8, 8, 9]
+    assert not torch.equal(a, input_neighbors(X, 8, np.random.RandomState(1), max_block=10))
+
+
+def test_fewer_samples_than_neighbors():
+    X = torch.zeros(3, 2)
+    assert input_neighbors(X, 10, np.random.RandomState(0)).shape == (3, 2)
+    assert input_neighbors(X[:1], 10, np.random.RandomState(0)) is None
+
+
+def test_shuffled_batches_pair_each_sample_with_one_of_its_neighbors():
+    X = torch.arange(20, dtype=torch.float32)[:, None]
+    neighbors = torch.stack([(torch.arange(20) + 1) % 20, (torch.arange(20) + 2) % 20], 1)
+    dataset = TensorDataset(X, neighbors)
+    batches = list(ShuffledBatches(dataset, 6, shuffle=True,
+                                   random_state=np.random.RandomState(0)))
+    rows = torch.cat([b[0] for b in batches])[:, 0].long()
+    views = torch.cat([b[1] for b in batches])[:, 0].long()
+    assert sorted(rows.tolist()) == list(range(20))
+    offsets = set(((views - rows) % 20).tolist())
+    assert offsets == {1, 2}  # both neighbours are drawn, and nothing else
+    # inference batches are plain
+    assert all(view is None for _, view in ShuffledBatches(dataset, 6))
+
+
+def test_pair_costs_weigh_the_view():
+    costs, view_costs = torch.tensor([[1.0, 4.0]]), torch.tensor([[3.0, 0.0]])
+    torch.testing.assert_close(pair_costs(costs, view_costs, 0.0), costs)
+    torch.testing.assert_close(pair_costs(costs, view_costs, 1.0), torch.tensor([[2.0, 2.0]]))
+    torch.testing.assert_close(pair_costs(costs, view_costs, 0.5),
+                               torch.tensor([[5 / 3, 8 / 3]]))
+
+
+def test_off_is_the_plain_method_bit_for_bit(blobs):
+    X, _ = blobs
+    plain = _model(n_neighbors=0).fit(X)
+    for params in ({"n_neighbors": 5, "neighbor_weight": 0.0}, {"n_neighbors": 0}):
+        other = _model(**params).fit(X)
+        np.testing.assert_array_equal(other.transform(X), plain.transform(X))
+
+
+def test_a_view_identical_to_its_sample_changes_nothing(blobs):
+    # every sample's only neighbour is its exact duplicate: the pair's cost
+    # is the sample's, so the first pass trains as on single samples
+    X = np.repeat(blobs[0], 2, axis=0)
+    plain = _model(n_neighbors=0, max_epochs=1).fit(X)
+    paired = _model(n_neighbors=1, max_epochs=1).fit(X)
+    assert paired.history_[0]["train_loss"] == pytest.approx(
+        plain.history_[0]["train_loss"], rel=1e-5)
+    np.testing.assert_allclose(paired.cluster_centers_, plain.cluster_centers_, atol=1e-4)
+    np.testing.assert_array_equal(paired.labels_, plain.labels_)
+
+
+def test_pairs_train_reproducibly_and_differently(blobs):
+    X, y = blobs
+    a, b = _model().fit(X), _model().fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert not np.array_equal(a.transform(X), _model(n_neighbors=0).fit(X).transform(X))
+    assert adjusted_rand_score(y, a.labels_) > 0.95
+    # the steps count samples, not pairs
+    assert a.n_steps_ == _model(n_neighbors=0).fit(X).n_steps_
+
+
+def test_partial_fit_pairs_within_each_chunk(blobs):
+    X, y = blobs
+    model = _model()
+    for chunk in np.array_split(np.random.RandomState(0).permutation(len(X)), 4):
+        model.partial_fit(X[chunk])
+    assert adjusted_rand_score(y, model.predict(X)) > 0.95
+    before = model.cluster_centers_
+    model.partial_fit(X[:1])  # no other sample: trained alone
+    assert model.n_iter_ == 5 and not np.array_equal(model.cluster_centers_, before)
+
+
+def test_a_failure_while_training_on_pairs_leaves_the_model_exactly(blobs):
+    X, _ = blobs
+
+    class Explode(Callback):
+        def on_batch_end(self, net, **kwargs):
+            raise RuntimeError("boom")
+
+    model = _model().partial_fit(X)
+    state = {k: v.clone() for k, v in model._net.module_.state_dict().items()}
+    rng_state = model._rng.get_state()[1].copy()
+    model.set_params(callbacks=[Explode()])
+    with pytest.raises(RuntimeError, match="boom"):
+        model.partial_fit(X)
+    for key, value in model._net.module_.state_dict().items():
+        assert torch.equal(value, state[key]), key
+    np.testing.assert_array_equal(model._rng.get_state()[1], rng_state)
+    model.set_params(callbacks=None)
+    np.testing.assert_array_equal(model.partial_fit(X).cluster_centers_,
+                                  _model().partial_fit(X).partial_fit(X).cluster_centers_)
+
+
+def test_neighbors_work_with_every_objective_and_reconstruction(blobs):
+    X, y = blobs
+    for params in ({"objective": "sinkhorn"}, {"objective": "entropy"},
+                   {"reconstruction": 1.0}):
+        model = _model(**params).fit(X)
+        assert adjusted_rand_score(y, model.labels_) > 0.9, params
+
+
+@pytest.mark.parametrize("params", [{"n_neighbors": -1}, {"n_neighbors": 2.5},
+                                    {"n_neighbors": "10"}, {"neighbor_weight": -0.5},
+                                    {"neighbor_weight": "high"}])
+def test_bad_neighbor_parameters(blobs, params):
+    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+        _model(**params).fit(blobs[0])
