@@ -139,6 +139,7 @@ def load_model(cls, path, encoder, device, decoder=None):
         )
     params = dict(saved["params"])
     params.pop("regularization", None)  # 0.2.0's name for objective
+    params.setdefault("n_neighbors", 0)  # saved before pairs: it trained on single samples
     if saved["params"].get("regularization") not in (None, "deprecated"):
         params["objective"] = saved["params"]["regularization"]
     for key in ("input_shape",):
@@ -250,7 +251,8 @@ class PersistenceMixin:
         if "objective" not in state:  # pickled by 0.2: parameters added since take defaults
             state = dict(state)
             state["objective"] = state.pop("regularization", "hard")
-            defaults = type(self)().get_params(deep=False)
+            # ... except n_neighbors: 0.2 trained on single samples
+            defaults = {**type(self)().get_params(deep=False), "n_neighbors": 0}
             for name, value in defaults.items():
                 state.setdefault(name, value)
         super().__setstate__(state)

@@ -171,3 +171,35 @@ def test_neighbors_work_with_every_objective_and_reconstruction(blobs):
 def test_bad_neighbor_parameters(blobs, params):
     with pytest.raises(InvalidParameterError, match=next(iter(params))):
         _model(**params).fit(blobs[0])
+
+
+def test_auto_pairs_wide_samples_only(blobs):
+    X, _ = blobs
+    narrow = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(X)
+    assert narrow.n_neighbors_ == 0
+    wide_X = np.hstack([X] * 9)  # 54 values per sample
+    wide = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X)
+    assert wide.n_neighbors_ == 10
+    plain = OnlineHardClustering(4, max_epochs=1, n_neighbors=0, random_state=0).fit(wide_X)
+    assert not np.array_equal(wide.cluster_centers_, plain.cluster_centers_)
+    # images count their values, not their rows
+    images = wide_X.reshape(len(X), 6, 9)
+    assert OnlineHardClustering(4, max_epochs=1, random_state=0).fit(images).n_neighbors_ == 10
+    # a number is used as given, even for narrow samples
+    assert _model(n_neighbors=3, max_epochs=1).fit(X).n_neighbors_ == 3
+
+
+def test_a_model_saved_before_pairs_keeps_training_on_single_samples(blobs, tmp_path):
+    X, _ = blobs
+    wide_X = np.hstack([X] * 9)
+    path = tmp_path / "model.pt"
+    OnlineHardClustering(4, max_epochs=1, n_neighbors=0, random_state=0).fit(wide_X).save(path)
+    checkpoint = torch.load(path, weights_only=False)
+    del checkpoint["params"]["n_neighbors"]  # as an older release wrote it
+    torch.save(checkpoint, path)
+    loaded = OnlineHardClustering.load(path)
+    assert loaded.n_neighbors == 0
+    assert loaded.partial_fit(wide_X).n_neighbors_ == 0
+    # a model saved now keeps its "auto"
+    OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X).save(path)
+    assert OnlineHardClustering.load(path).partial_fit(wide_X).n_neighbors_ == 10

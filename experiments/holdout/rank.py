@@ -6,7 +6,7 @@ ACC + NMI over the development suite's sets, over the held-out suite's
 sets, and over all of them, with each candidate's rank in each group::
 
     python experiments/holdout/rank.py --seeds 0 1 2 \\
-        default=docs/data/suite_dev_5seeds.json+experiments/holdout/default_5seeds.json \\
+        default=docs/data/suite_dev_5seeds_single.json+experiments/holdout/single_5seeds.json \\
         sigma100=experiments/mlp_defaults/sigma100.json+experiments/holdout/sigma100.json
 
 A candidate is scored only on the data sets every candidate has.
