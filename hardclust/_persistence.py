@@ -248,11 +248,14 @@ class PersistenceMixin:
     def __setstate__(self, state):
         if state.get("_hardclust_version") is not None:
             warn_if_other_release(state["_hardclust_version"], what="This model")
+        if "n_neighbors" not in state:  # pickled before pairs: it trained on single samples
+            state = {**state, "n_neighbors": 0, "neighbor_weight": 0.5}
+            if "_net" in state:
+                state["n_neighbors_"] = 0
         if "objective" not in state:  # pickled by 0.2: parameters added since take defaults
             state = dict(state)
             state["objective"] = state.pop("regularization", "hard")
-            # ... except n_neighbors: 0.2 trained on single samples
-            defaults = {**type(self)().get_params(deep=False), "n_neighbors": 0}
+            defaults = type(self)().get_params(deep=False)
             for name, value in defaults.items():
                 state.setdefault(name, value)
         super().__setstate__(state)

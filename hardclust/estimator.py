@@ -141,9 +141,10 @@ class OnlineHardClustering(
         is the second view of a sample that the data already hold, where
         other methods augment. Neighbours are searched within the data of
         each training call (a ``partial_fit`` chunk; ``fit`` data in random
-        blocks of at most 100,000 rows). 0 trains on single samples (the
-        paper's method). Each step then encodes twice the samples, and the
-        search costs about 10 s on 70,000 images on 2 cores. ``"auto"``:
+        blocks of at most 100,000 rows). With pairs each step encodes twice
+        the samples (a reconstruction term covers both), and the search
+        costs about 10 s on 70,000 images on 2 cores. 0 trains on single
+        samples (the paper's method). ``"auto"``:
         10 for samples of more than 50 values (images, series, signals),
         where pairs lifted the development suite, 0 for narrower (tabular)
         ones, where they did not. The value used is ``n_neighbors_``. With

@@ -1,5 +1,7 @@
 """Neighbour views (n_neighbors): the search, the pairs, and training on them."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -72,6 +74,13 @@ def test_fewer_samples_than_neighbors():
     assert input_neighbors(X[:1], 10, np.random.RandomState(0)) is None
 
 
+def test_constant_wide_samples_are_searched_quietly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PCA of constant data would warn
+        neighbors = input_neighbors(torch.zeros(100, 60), 3, np.random.RandomState(0))
+    assert neighbors.shape == (100, 3) and not (neighbors == torch.arange(100)[:, None]).any()
+
+
 def test_shuffled_batches_pair_each_sample_with_one_of_its_neighbors():
     X = torch.arange(20, dtype=torch.float32)[:, None]
     neighbors = torch.stack([(torch.arange(20) + 1) % 20, (torch.arange(20) + 2) % 20], 1)
@@ -95,12 +104,27 @@ def test_pair_costs_weigh_the_view():
                                torch.tensor([[5 / 3, 8 / 3]]))
 
 
-def test_off_is_the_plain_method_bit_for_bit(blobs):
+def test_weight_zero_is_the_plain_method_bit_for_bit(blobs):
     X, _ = blobs
     plain = _model(n_neighbors=0).fit(X)
-    for params in ({"n_neighbors": 5, "neighbor_weight": 0.0}, {"n_neighbors": 0}):
-        other = _model(**params).fit(X)
-        np.testing.assert_array_equal(other.transform(X), plain.transform(X))
+    other = _model(n_neighbors=5, neighbor_weight=0.0).fit(X)
+    np.testing.assert_array_equal(other.transform(X), plain.transform(X))
+
+
+def test_the_view_carries_gradient(blobs):
+    # one training step on the same samples with two different views: if
+    # the view's cost were detached, the gradients would be the same
+    X, _ = blobs
+    model = _model(max_epochs=1).fit(X)
+    net, batch = model._net, torch.from_numpy(X[:64])
+    grads = []
+    for views in (torch.from_numpy(X[64:128]), torch.from_numpy(X[128:192])):
+        net.optimizer_.zero_grad()
+        net.train_step_single((batch, views))
+        grads.append(torch.cat([p.grad.ravel() for p in net.module_.parameters()
+                                if p.grad is not None]))
+    assert not torch.allclose(grads[0], grads[1])
+    model._net.module_.eval()
 
 
 def test_a_view_identical_to_its_sample_changes_nothing(blobs):
@@ -121,8 +145,10 @@ def test_pairs_train_reproducibly_and_differently(blobs):
     np.testing.assert_array_equal(a.transform(X), b.transform(X))
     assert not np.array_equal(a.transform(X), _model(n_neighbors=0).fit(X).transform(X))
     assert adjusted_rand_score(y, a.labels_) > 0.95
-    # the steps count samples, not pairs
-    assert a.n_steps_ == _model(n_neighbors=0).fit(X).n_steps_
+    # the history counts samples, not pairs
+    sizes = a.history_[-1]["cluster_sizes"]
+    assert sum(sizes) == len(X)
+    assert a.history_[-1, "batches", 0, "train_batch_size"] == 256
 
 
 def test_partial_fit_pairs_within_each_chunk(blobs):
@@ -160,7 +186,8 @@ def test_a_failure_while_training_on_pairs_leaves_the_model_exactly(blobs):
 def test_neighbors_work_with_every_objective_and_reconstruction(blobs):
     X, y = blobs
     for params in ({"objective": "sinkhorn"}, {"objective": "entropy"},
-                   {"reconstruction": 1.0}):
+                   {"objective": "variance"}, {"reconstruction": 1.0},
+                   {"n_init": 2}, {"reset_interval": 2}):
         model = _model(**params).fit(X)
         assert adjusted_rand_score(y, model.labels_) > 0.9, params
 
@@ -187,6 +214,38 @@ def test_auto_pairs_wide_samples_only(blobs):
     assert OnlineHardClustering(4, max_epochs=1, random_state=0).fit(images).n_neighbors_ == 10
     # a number is used as given, even for narrow samples
     assert _model(n_neighbors=3, max_epochs=1).fit(X).n_neighbors_ == 3
+    # the limit: 50 values are narrow, 51 wide
+    for width, expected in ((50, 0), (51, 10)):
+        Xw = np.random.RandomState(0).normal(size=(100, width)).astype(np.float32)
+        model = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(Xw)
+        assert model.n_neighbors_ == expected
+
+
+def test_neighbors_can_change_between_partial_fit_calls(blobs):
+    X, _ = blobs
+    model = _model().partial_fit(X)
+    model.set_params(n_neighbors=0).partial_fit(X)
+    assert model.n_neighbors_ == 0
+    model.set_params(n_neighbors="auto", neighbor_weight=1.0).partial_fit(X)
+    assert model.n_neighbors_ == 0  # 6 values a sample: narrow
+
+
+def test_a_model_pickled_before_pairs_keeps_training_on_single_samples(blobs):
+    X, _ = blobs
+    wide_X = np.hstack([X] * 9)
+    state = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X).__getstate__()
+    for name in ("n_neighbors", "neighbor_weight", "n_neighbors_"):
+        del state[name]  # as a build of 0.3.0.dev0 before pairs pickled it
+    old = OnlineHardClustering.__new__(OnlineHardClustering)
+    old.__setstate__(state)
+    assert old.get_params()["n_neighbors"] == 0 and old.n_neighbors_ == 0
+    assert old.partial_fit(wide_X).n_neighbors_ == 0
+    # a pickle of now keeps its "auto"
+    import pickle
+    model = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X)
+    again = pickle.loads(pickle.dumps(model))
+    assert again.n_neighbors == "auto" and again.n_neighbors_ == 10
+    np.testing.assert_array_equal(again.predict(wide_X), model.predict(wide_X))
 
 
 def test_a_model_saved_before_pairs_keeps_training_on_single_samples(blobs, tmp_path):

@@ -198,8 +198,9 @@ def test_a_model_pickled_by_0_2_predicts_the_same_and_goes_on():
             model = pickle.load(f)
     np.testing.assert_array_equal(model.predict(expected["X"]), expected["labels"])
     assert model.objective == "hard" and model.regularization == "deprecated"
+    assert model.n_neighbors == 0  # 0.2 trained on single samples, and goes on so
     model.partial_fit(expected["X"])
-    assert model.n_iter_ == 3
+    assert model.n_iter_ == 3 and model.n_neighbors_ == 0
 
 
 def test_a_weights_file_of_0_2_loads():
