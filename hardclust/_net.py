@@ -368,9 +368,9 @@ class ClusterNet(NeuralNet):
                      neighbor_weight=0.0):
         """``epochs`` shuffled passes over the CPU tensor X.
 
-        With ``neighbors`` (see :class:`TensorDataset`) and a positive
-        ``neighbor_weight``, each sample is assigned together with one of
-        its neighbours (:func:`pair_costs`).
+        With ``neighbors`` (see :class:`TensorDataset`), each sample is
+        assigned together with one of its neighbours, weighted by
+        ``neighbor_weight`` (:func:`pair_costs`).
 
         torch's RNG is seeded with ``seed`` for the passes (and restored
         after). Returns the number of optimisation steps taken. The module
@@ -378,8 +378,7 @@ class ClusterNet(NeuralNet):
         inference need not switch it. ``planned`` (default ``epochs``) and
         ``resume`` let the progress output span several calls of one fit.
         """
-        use_views = neighbors is not None and neighbor_weight > 0
-        dataset = TensorDataset(X, neighbors if use_views else None)
+        dataset = TensorDataset(X, neighbors)
         self.neighbor_weight_ = float(neighbor_weight)
         self.planned_epochs_ = epochs if planned is None else planned
         self.progress_resume_ = resume

@@ -1,5 +1,6 @@
 """Neighbour views (n_neighbors): the search, the pairs, and training on them."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -21,6 +22,12 @@ from hardclust._net import ShuffledBatches, TensorDataset, pair_costs
 def blobs():
     X, y = make_blobs(400, n_features=6, centers=4, random_state=0)
     return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def wide_X(blobs):
+    """The blobs' 6 features repeated to 54 values a sample: wide for "auto"."""
+    return np.hstack([blobs[0]] * 9)
 
 
 def _model(**params):
@@ -124,7 +131,6 @@ def test_the_view_carries_gradient(blobs):
         grads.append(torch.cat([p.grad.ravel() for p in net.module_.parameters()
                                 if p.grad is not None]))
     assert not torch.allclose(grads[0], grads[1])
-    model._net.module_.eval()
 
 
 def test_a_view_identical_to_its_sample_changes_nothing(blobs):
@@ -200,11 +206,10 @@ def test_bad_neighbor_parameters(blobs, params):
         _model(**params).fit(blobs[0])
 
 
-def test_auto_pairs_wide_samples_only(blobs):
+def test_auto_pairs_wide_samples_only(blobs, wide_X):
     X, _ = blobs
     narrow = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(X)
     assert narrow.n_neighbors_ == 0
-    wide_X = np.hstack([X] * 9)  # 54 values per sample
     wide = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X)
     assert wide.n_neighbors_ == 10
     plain = OnlineHardClustering(4, max_epochs=1, n_neighbors=0, random_state=0).fit(wide_X)
@@ -230,9 +235,7 @@ def test_neighbors_can_change_between_partial_fit_calls(blobs):
     assert model.n_neighbors_ == 0  # 6 values a sample: narrow
 
 
-def test_a_model_pickled_before_pairs_keeps_training_on_single_samples(blobs):
-    X, _ = blobs
-    wide_X = np.hstack([X] * 9)
+def test_a_model_pickled_before_pairs_keeps_training_on_single_samples(wide_X):
     state = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X).__getstate__()
     for name in ("n_neighbors", "neighbor_weight", "n_neighbors_"):
         del state[name]  # as a build of 0.3.0.dev0 before pairs pickled it
@@ -241,16 +244,13 @@ def test_a_model_pickled_before_pairs_keeps_training_on_single_samples(blobs):
     assert old.get_params()["n_neighbors"] == 0 and old.n_neighbors_ == 0
     assert old.partial_fit(wide_X).n_neighbors_ == 0
     # a pickle of now keeps its "auto"
-    import pickle
     model = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X)
     again = pickle.loads(pickle.dumps(model))
     assert again.n_neighbors == "auto" and again.n_neighbors_ == 10
     np.testing.assert_array_equal(again.predict(wide_X), model.predict(wide_X))
 
 
-def test_a_model_saved_before_pairs_keeps_training_on_single_samples(blobs, tmp_path):
-    X, _ = blobs
-    wide_X = np.hstack([X] * 9)
+def test_a_model_saved_before_pairs_keeps_training_on_single_samples(wide_X, tmp_path):
     path = tmp_path / "model.pt"
     OnlineHardClustering(4, max_epochs=1, n_neighbors=0, random_state=0).fit(wide_X).save(path)
     checkpoint = torch.load(path, weights_only=False)
