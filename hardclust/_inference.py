@@ -16,7 +16,7 @@ from sklearn.base import TransformerMixin
 from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._net import squared_distances
+from ._model import squared_distances
 from .encoders import MLPEncoder
 
 # Chunks embedded before their distances are computed in one call.

@@ -18,8 +18,9 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ._net import (ShuffledBatches, TensorDataset, draw_seed, embed, eval_mode,
-                   explain_batchnorm_failure, optimizer_error, seeded)
+from ._batches import ShuffledBatches, TensorDataset
+from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, optimizer_error,
+                     seeded)
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
 # few enough that this costs a fraction of an epoch.
@@ -264,7 +265,7 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr,
     with seeded(draw_seed(rng), device), explain_batchnorm_failure():
         for _ in range(epochs):
             for batch, _ in batches:
-                batch = batch.to(device, non_blocking=True)
+                batch = batch["samples"].to(device, non_blocking=True)
                 loss = torch.nn.functional.mse_loss(decoder(encoder(batch)), batch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

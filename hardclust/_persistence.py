@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__
 from ._inference import InputView
-from ._net import check_random_state, resolve_device
+from ._utils import check_random_state, resolve_device
 from .exceptions import HardclustVersionWarning
 
 # Marks files written by OnlineHardClustering.save.

@@ -34,15 +34,17 @@ class FitProgress(Callback):
     centroid, and the time so far.
     """
 
-    def on_train_begin(self, net, X=None, **kwargs):
+    def on_train_begin(self, net, X=None, planned_epochs=1, resume=False, **kwargs):
+        """``planned_epochs`` of the whole call; ``resume``: this is the next
+        segment of one ``fit`` (between resets), whose counters go on."""
         self.active_ = net.verbose == 1
         if not self.active_:
             return
         self.stream_ = sys.stdout
         self.bar_ = None
-        if not (getattr(net, "progress_resume_", False) and hasattr(self, "done_")):
+        if not (resume and hasattr(self, "done_")):
             # a new call (not the next segment of one fit): counters restart
-            self.epochs_ = getattr(net, "planned_epochs_", 1)
+            self.epochs_ = planned_epochs
             self.every_ = max(1, -(-self.epochs_ // _SUMMARY_LINES))
             self.done_ = 0
             self.start_ = time.perf_counter()

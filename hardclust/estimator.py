@@ -27,8 +27,9 @@ from sklearn.utils.validation import validate_data
 from . import __version__
 from ._initialization import _INIT_SPREAD, log_prior, pretrain_autoencoder, soft_reset, start
 from ._neighbors import input_neighbors
-from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
-    seeded
+from ._model import ClusterModule
+from ._net import ClusterNet
+from ._utils import check_random_state, draw_seed, resolve_device, seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
     check_cross_params, check_frozen
 from ._inference import InferenceMixin, input_view_sums

@@ -15,7 +15,8 @@ from skorch.callbacks import Callback
 
 from hardclust import OnlineHardClustering
 from hardclust._neighbors import input_neighbors
-from hardclust._net import ShuffledBatches, TensorDataset, pair_costs
+from hardclust._batches import ShuffledBatches, TensorDataset
+from hardclust._model import pair_costs
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +95,13 @@ def test_shuffled_batches_pair_each_sample_with_one_of_its_neighbors():
     dataset = TensorDataset(X, neighbors)
     batches = list(ShuffledBatches(dataset, 6, shuffle=True,
                                    random_state=np.random.RandomState(0)))
-    rows = torch.cat([b[0] for b in batches])[:, 0].long()
-    views = torch.cat([b[1] for b in batches])[:, 0].long()
+    rows = torch.cat([b["samples"] for b, _ in batches])[:, 0].long()
+    views = torch.cat([b["views"] for b, _ in batches])[:, 0].long()
     assert sorted(rows.tolist()) == list(range(20))
     offsets = set(((views - rows) % 20).tolist())
     assert offsets == {1, 2}  # both neighbours are drawn, and nothing else
     # inference batches are plain
-    assert all(view is None for _, view in ShuffledBatches(dataset, 6))
+    assert all(set(b) == {"samples"} for b, _ in ShuffledBatches(dataset, 6))
 
 
 def test_pair_costs_weigh_the_view():
@@ -127,7 +128,7 @@ def test_the_view_carries_gradient(blobs):
     grads = []
     for views in (torch.from_numpy(X[64:128]), torch.from_numpy(X[128:192])):
         net.optimizer_.zero_grad()
-        net.train_step_single((batch, views))
+        net.train_step_single(({"samples": batch, "views": views}, None), neighbor_weight=0.5)
         grads.append(torch.cat([p.grad.ravel() for p in net.module_.parameters()
                                 if p.grad is not None]))
     assert not torch.allclose(grads[0], grads[1])

@@ -3,7 +3,8 @@
 import torch
 from torch import nn
 
-from hardclust._net import ClusterModule, eval_mode
+from hardclust._model import ClusterModule
+from hardclust._utils import eval_mode
 
 
 def _module(n_clusters=5, latent_dim=3, seed=0):

@@ -1,0 +1,111 @@
+"""Torch plumbing shared by the modules: local seeding, devices, evaluation
+mode, chunked embedding, and errors that say what to change."""
+
+import contextlib
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state as sklearn_check_random_state
+
+# Start of torch's error for BatchNorm in training on one value per channel.
+_BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
+
+
+@contextlib.contextmanager
+def eval_mode(module):
+    """Evaluation mode and no gradients inside; each submodule's mode is restored.
+
+    A module entirely in evaluation mode already (as a fitted model rests)
+    is not switched: walking every submodule twice cost about 5% of
+    ``predict`` on digits.
+    """
+    training = [m for m in module.modules() if m.training]
+    if training:
+        module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        for m in training:
+            m.training = True
+
+
+def embed(module, X, batch_size, device):
+    """``module`` applied to CPU tensor X, ``batch_size`` rows at a time.
+
+    Call inside :func:`eval_mode`. Returns the concatenated output on
+    ``device``.
+    """
+    return torch.cat([
+        module(chunk.to(device, non_blocking=True)) for chunk in X.split(batch_size)
+    ])
+
+
+def resolve_device(device):
+    """``"auto"`` -> CUDA when available, else CPU; anything else as given.
+
+    The value was validated with the other parameters
+    (:class:`hardclust._params.Device`).
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def optimizer_error(optimizer, options, exc):
+    """The TypeError to raise when ``optimizer`` refused one of ``options``."""
+    return TypeError(
+        f"{optimizer.__name__} could not be built with the options {options} "
+        f"({exc}); check the optimizer__<name> keyword arguments against its "
+        "signature."
+    )
+
+
+@contextlib.contextmanager
+def explain_batchnorm_failure():
+    """Turn torch's error for BatchNorm on a batch of one sample into one
+    that says what to change."""
+    try:
+        yield
+    except ValueError as exc:
+        if not str(exc).startswith(_BATCHNORM_ONE_SAMPLE):
+            raise
+        raise ValueError(
+            f"the encoder failed on a training batch of one sample ({exc}): "
+            "BatchNorm layers need at least 2 values per channel in "
+            "training. Pass at least 2 samples (to partial_fit, chunks "
+            "of 2 or more) and use batch_size >= 2."
+        ) from exc
+
+
+@contextlib.contextmanager
+def seeded(seed, device):
+    """Context in which torch's global RNG of ``device`` is seeded locally.
+
+    The caller's RNG state (CPU, and the CUDA device if one is used) is
+    restored on exit, so hardclust never changes the process-global RNGs.
+    """
+    devices = []
+    if device.type == "cuda":
+        devices = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)
+        for index in devices:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
+
+
+def check_random_state(random_state):
+    """scikit-learn's ``check_random_state``, except that None gives a private generator.
+
+    scikit-learn maps None to numpy's global RandomState; drawing from it
+    would move the caller's global RNG, which hardclust promises not to do.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return sklearn_check_random_state(random_state)
+
+
+def draw_seed(random_state):
+    """A 31-bit seed drawn from a numpy RandomState."""
+    return int(random_state.randint(np.iinfo(np.int32).max))
