@@ -1,10 +1,12 @@
 """What a fitted model answers: labels, probabilities, embeddings, a score.
 
-:class:`InferenceMixin` holds the public methods that read a fitted
-``OnlineHardClustering`` and never train it, as scikit-learn's
-``_BaseKMeans`` holds ``predict``/``transform``/``score`` for its k-means
-estimators. Small array functions below keep the *input view* used by
-``predict_proba``: each cluster's mean and the shared (shrunk)
+:class:`BaseClustering` validates input and holds the public methods that
+read a fitted model and never train it, as scikit-learn's ``_BaseKMeans``
+holds ``predict``/``transform``/``score`` for its k-means estimators. It is
+self-contained: it reads only the attributes it sets itself in
+``_validate_X`` and the fitted net ``_net`` that a subclass's ``fit``
+builds. Small array functions below keep the *input-space posterior* used
+by ``predict_proba``: each cluster's mean and the shared (shrunk)
 covariance of the training samples in the input's own space.
 """
 
@@ -14,7 +16,8 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from sklearn.metrics import silhouette_score
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._model import squared_distances
 from .encoders import MLPEncoder
@@ -55,6 +58,22 @@ def _silhouette(points, labels):
     if n_labels < 2 or n_labels >= len(labels):
         return -1.0, n_labels
     return float(silhouette_score(points, labels)), n_labels
+
+
+def _sample_shape(input_shape, X, name):
+    """The shape of one sample: ``input_shape``, which must hold as many
+    values as a row of X, or X's own."""
+    if input_shape is None:
+        return tuple(X.shape[1:])
+    shape = tuple(input_shape)
+    if math.prod(shape) != math.prod(X.shape[1:]):
+        raise InvalidParameterError(
+            f"The 'input_shape' parameter of {name} must hold as many values as "
+            f"a sample of X: input_shape={shape} holds {math.prod(shape)} but "
+            f"each sample of X has {math.prod(X.shape[1:])}; make input_shape "
+            "match the features of X."
+        )
+    return shape
 
 
 def _view_means(view):
@@ -238,12 +257,43 @@ def input_view_log_likelihood(X, view):
     return torch.cat(out) if out else torch.empty(0, len(centers), dtype=torch.float64)
 
 
-class InferenceMixin(TransformerMixin):
-    """``predict``, ``predict_proba``, ``transform``, ``score`` and the fitted
-    attributes read from the net; mixed into ``OnlineHardClustering``.
+class BaseClustering(TransformerMixin):
+    """Input validation, ``predict``, ``predict_proba``, ``transform``,
+    ``score`` and the fitted attributes read from the net.
 
-    A ``TransformerMixin`` itself, so that scikit-learn wraps the
+    A subclass's ``fit`` validates with :meth:`_validate_X` (``reset=True``)
+    and sets ``_net``, a fitted :class:`~hardclust._net.ClusterNet`. A
+    ``TransformerMixin`` itself, so that scikit-learn wraps the
     ``transform`` defined here for ``set_output``."""
+
+    def _validate_X(self, X, reset):
+        """Validated float32 CPU tensor of shape (n, *sample_shape).
+
+        With ``reset``, the layout of X and the sample shape (``input_shape``
+        or X's own) are taken for the later calls, which must match.
+        """
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
+        X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64],
+                          allow_nd=True, ensure_min_features=1)
+        if reset:
+            self._input_layout = X.shape[1:]
+            self._sample_shape = _sample_shape(self.input_shape, X, type(self).__name__)
+        elif X.shape[1:] != self._input_layout:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but this model was "
+                f"fitted on samples of shape {self._input_layout}; pass data "
+                "shaped like the training data."
+            )
+        with np.errstate(over="ignore"):  # reported just below, as a ValueError
+            X32 = np.ascontiguousarray(X, dtype=np.float32)
+        if X32.dtype != X.dtype and not np.isfinite(X32).all():
+            raise ValueError(
+                "X has values beyond the float32 range (about 3.4e38), which "
+                "the model computes in; rescale X (for example with "
+                "StandardScaler)."
+            )
+        return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)
 
     def _inference_rows(self):
         """Rows per encoder call at inference: ``batch_size``, or more (up to
@@ -342,8 +392,7 @@ class InferenceMixin(TransformerMixin):
         this the label-free criterion for ``n_clusters`` (the user guide
         shows the recipe). Among models with the same ``n_clusters`` it
         prefers the partition nearest to k-means' on X, so it is no guide
-        to training settings such as ``prior`` (it kept a prior from
-        k-means' proportions where that lowered ACC from 0.43 to 0.15).
+        to training settings such as ``prior``.
 
         .. versionchanged:: 0.3.0
            Was the silhouette in each model's own embedding, which a model

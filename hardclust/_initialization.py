@@ -6,7 +6,10 @@ and keeps the run whose cluster sizes best match the prior
 (:func:`balanced_kmeans`, :func:`match_prior`); a callable ``init`` replaces
 the k-means step and an array gives the centroids directly. Either way
 :func:`scale_start` then fixes the embedding's scale so that the centroids
-start well apart relative to ``sigma``. :func:`start` runs the whole chain.
+start well apart relative to ``sigma``. :func:`start` runs the whole chain,
+and :func:`initial_module` builds the model it starts (with the warm start
+of ``pretrain_epochs`` before it). The "auto" rules of ``sigma`` and
+``pretrain_epochs`` are here, beside the start they are tied to.
 """
 
 import warnings
@@ -19,18 +22,25 @@ from threadpoolctl import threadpool_limits
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
+from ._model import ClusterModule
+from ._params import OPTIMIZER_PREFIX
 from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, optimizer_error,
                      seeded)
+from .encoders import check_encoder_output, make_decoder, make_encoder
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
 # few enough that this costs a fraction of an epoch.
 _INIT_SAMPLE = 2048
 # k-means runs at initialisation; the one whose cluster sizes best match
-# the prior is kept (10 measured better than 3 on digits, docs/results.md).
+# the prior is kept (the user guide's start section).
 _INIT_KMEANS_RESTARTS = 10
 # Mean squared distance between initial centroids, per latent dimension
-# (N(0, I) centroids have 2; 8 measured better on digits, docs/results.md).
+# (N(0, I) centroids have 2; the user guide says why 8).
 _INIT_SPREAD = 8.0
+# sigma="auto": this much per latent dimension, a fixed ratio to _INIT_SPREAD.
+_AUTO_SIGMA_PER_DIM = 25 / 16
+# Optimisation steps of the warm start of pretrain_epochs="auto" (image CNN).
+_AUTO_PRETRAIN_STEPS = 500
 
 
 def log_prior(prior, n_clusters):
@@ -122,9 +132,7 @@ def embed_sample(module, X, batch_size, device, rng):
     (:func:`calibrate_batchnorm`): in evaluation mode an untrained network's
     BatchNorm would otherwise apply its initial statistics (mean 0,
     variance 1), and k-means would cluster an embedding unlike the one
-    training sees, which normalises each batch by its own statistics (a
-    BatchNorm CNN on Fashion-MNIST: ACC 0.296 after one epoch, 0.557 with
-    the calibration; docs/results.md).
+    training sees, which normalises each batch by its own statistics.
 
     Parameters
     ----------
@@ -174,8 +182,7 @@ def balanced_kmeans(z, n_clusters, log_prior, rng):
     centers : ndarray of shape (n_clusters, n_features), float64
         Of the runs, the one with the smallest ``KL(sizes || prior)``,
         its clusters ordered by :func:`match_prior`. Never the lowest
-        inertia: the model expects clusters of the prior's sizes, and
-        balance ranked the starts' ACC better (docs/results.md).
+        inertia: the model expects clusters of the prior's sizes.
     """
     best = None
     # One thread for k-means: scikit-learn's OpenMP pool otherwise
@@ -201,7 +208,7 @@ def scale_start(centers, z=None):
     ``_INIT_SPREAD * latent_dim``: relative to ``sigma`` the clusters then
     start well apart. Unscaled, an untrained encoder's embeddings are tiny
     next to ``sigma``, the count penalty alone decides the first labels,
-    and training collapsed (ACC 0.16 to 0.34 on digits). Coinciding centers
+    and training collapses. Coinciding centers
     fall back on the spread of the embeddings ``z``, when given.
 
     Parameters
@@ -362,31 +369,81 @@ def reseed_starved(z, costs, ratio, rng):
     return starved, z[np.sort(rows)]
 
 
-def shrink_toward(module, fresh, shrink):
-    """Soft reset: every parameter becomes ``shrink * own + (1 - shrink) * fresh``.
+def start_spread(latent_dim):
+    """The mean squared distance a k-means start puts between centroids."""
+    return _INIT_SPREAD * latent_dim
 
-    "Shrink and perturb" (Miklautz et al., "Breaking the Reclustering
-    Barrier", 2024): the network keeps most of what it learned and moves
-    part of the way toward a freshly initialised copy, which undoes early
-    over-commitment to the first partition. ``fresh`` has the same
-    architecture (its parameters are read, never trained).
+
+def auto_sigma(latent_dim):
+    """``sigma="auto"``: a fixed ratio to the start's centroid spread (25/16
+    per latent dimension against the spread's 8), 200 at ``latent_dim=128``."""
+    return _AUTO_SIGMA_PER_DIM * latent_dim
+
+
+def auto_pretrain_epochs(pretrain_epochs, *, image_cnn, max_epochs, n_batches):
+    """``pretrain_epochs="auto"``: for the image CNN, epochs enough for
+    ``_AUTO_PRETRAIN_STEPS`` optimisation steps but no more than
+    ``max_epochs``; none for any other encoder. An int is kept."""
+    if pretrain_epochs != "auto":
+        return pretrain_epochs
+    return min(max_epochs, -(-_AUTO_PRETRAIN_STEPS // n_batches)) if image_cnn else 0
+
+
+def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior,
+                   pretrain_epochs, scale=None):
+    """The :class:`~hardclust._model.ClusterModule` a model starts from.
+
+    Builds the encoder, centroids from ``N(0, I)`` and, when needed, the
+    decoder, all drawn from ``rng``; then runs the warm start
+    (:func:`pretrain_autoencoder`, ``pretrain_epochs`` passes) and the
+    start (:func:`start`) unless ``init="random"``.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params(deep=False)``.
+    X : Tensor of shape (n_samples, \\*sample_shape)
+        The first data, on the CPU.
+    rng : numpy.random.RandomState
+    sample_shape : tuple of int
+    device : torch.device
+    sigma, lr : float
+        Resolved ``sigma`` and learning rate.
+    log_prior : Tensor of shape (n_clusters,)
+    pretrain_epochs : int
+        Resolved ``pretrain_epochs``.
+    scale : float, default=None
+        A loaded model's embedding scale: no warm start and no start are
+        run (its weights are loaded afterwards).
+
+    Returns
+    -------
+    module : ClusterModule
+        On ``device``.
     """
-    with torch.no_grad():
-        for own, new in zip(module.parameters(), fresh.parameters()):
-            own.mul_(shrink).add_(new.to(own.device), alpha=1.0 - shrink)
-
-
-def soft_reset(module, fresh, X, *, shrink, log_prior, batch_size, device, rng):
-    """Shrink ``module``'s encoder toward ``fresh`` and re-cluster its centroids.
-
-    :func:`shrink_toward`, then the centroids become :func:`balanced_kmeans`
-    of the (scaled) embeddings of a sample of X, in place. BatchNorm
-    statistics are re-set from the sample, as at the start.
-    """
-    shrink_toward(module.encoder, fresh, shrink)
-    z = embed_sample(module.encoder, X, batch_size, device, rng)
-    centers = balanced_kmeans(z * module.scale, len(log_prior),
-                              log_prior.double().numpy(), rng)
-    with torch.no_grad():
-        module.centroids.copy_(torch.from_numpy(centers).float())
-    module.eval()  # the fitted model's resting mode
+    latent_dim, reconstruction = params["latent_dim"], params["reconstruction"]
+    with seeded(draw_seed(rng), torch.device("cpu")):
+        encoder = make_encoder(params["encoder"], sample_shape, latent_dim)
+        centroids = torch.randn(params["n_clusters"], latent_dim)
+        decoder = None
+        # a loaded model (scale given) has no warm start to run
+        if reconstruction > 0 or (scale is None and pretrain_epochs > 0):
+            decoder = make_decoder(params["decoder"], sample_shape, latent_dim,
+                                   encoder=params["encoder"]).to(device)
+    encoder = encoder.to(device)
+    check_encoder_output(encoder, X[:2].to(device), latent_dim)
+    if scale is None:
+        scale = 1.0
+        if pretrain_epochs > 0:
+            options = {key[len(OPTIMIZER_PREFIX):]: value for key, value in params.items()
+                       if key.startswith(OPTIMIZER_PREFIX)}
+            pretrain_autoencoder(encoder, decoder, X, epochs=pretrain_epochs,
+                                 optimizer=params["optimizer"], options=options, lr=lr,
+                                 batch_size=params["batch_size"], device=device, rng=rng)
+        init = params["init"]
+        if not (isinstance(init, str) and init == "random"):
+            centroids, scale = start(encoder, X, init=init, log_prior=log_prior,
+                                     batch_size=params["batch_size"], device=device, rng=rng)
+    return ClusterModule(encoder, centroids, sigma, log_prior, scale,
+                         decoder=decoder if reconstruction > 0 else None,
+                         reconstruction=reconstruction)

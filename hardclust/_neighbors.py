@@ -2,27 +2,35 @@
 
 The method trains without augmentation, so a point has no second view of
 itself; one of its nearest neighbours in the input is the view the data
-already hold (on digits, 96.5% of the ten nearest neighbours, found on the
-pixels' first 50 principal components, share the point's class; on
-Fashion-MNIST 81.5%). Training assigns each point
-and a neighbour drawn afresh at every pass to one cluster together
-(``n_neighbors`` and ``neighbor_weight`` of the estimator;
-``experiments/neighbor_views/``).
+already hold (most of a point's nearest neighbours share its class; the
+user guide gives the figures). Training assigns each point and a neighbour
+drawn afresh at every pass to one cluster together (``n_neighbors`` and
+``neighbor_weight`` of the estimator). This module owns the rule of
+``n_neighbors="auto"`` (:func:`resolve_n_neighbors`) and the search
+(:func:`input_neighbors`).
 """
+
+import math
+
 
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["input_neighbors"]
+__all__ = ["input_neighbors", "resolve_n_neighbors", "training_neighbors"]
+
+# n_neighbors="auto": this many neighbours for samples of more than
+# _AUTO_MIN_VALUES values, none for narrower ones.
+_AUTO_NEIGHBORS = 10
+_AUTO_MIN_VALUES = 50
 
 # Wider inputs are searched in their first principal components, so that
 # the search costs the same whatever the width (784 pixels: 50 values).
 _SEARCH_DIM = 50
 # Larger calls are searched in random blocks of at most this many rows, so
 # that the cost grows linearly beyond it rather than quadratically
-# (Fashion-MNIST's 70,000 images are one block, about 10 s on 2 cores).
+# (Fashion-MNIST's 70,000 images are one block).
 _MAX_BLOCK = 100_000
 
 
@@ -76,3 +84,19 @@ def input_neighbors(X, n_neighbors, rng, max_block=None):
     for block in np.array_split(rng.permutation(n), n_blocks):
         neighbors[block] = block[_block_neighbors(features[block], k)]
     return torch.from_numpy(neighbors)
+
+
+def resolve_n_neighbors(n_neighbors, sample_shape):
+    """``n_neighbors`` with ``"auto"`` resolved: ``_AUTO_NEIGHBORS`` for
+    samples of more than ``_AUTO_MIN_VALUES`` values, 0 for narrower ones."""
+    if n_neighbors != "auto":
+        return n_neighbors
+    return _AUTO_NEIGHBORS if math.prod(sample_shape) > _AUTO_MIN_VALUES else 0
+
+
+def training_neighbors(X, n_neighbors, neighbor_weight, rng):
+    """The neighbours training pairs X's samples with (:func:`input_neighbors`),
+    or None when it trains on single samples (either parameter 0)."""
+    if n_neighbors == 0 or neighbor_weight == 0:
+        return None
+    return input_neighbors(X, n_neighbors, rng)

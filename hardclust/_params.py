@@ -13,7 +13,10 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from sklearn.utils._param_validation import InvalidParameterError, Options
+from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
+
+from .encoders import DECODERS, ENCODERS
+from .objectives import OBJECTIVES
 
 #: Keyword arguments with this prefix are options of the optimizer (skorch's convention).
 OPTIMIZER_PREFIX = "optimizer__"
@@ -113,6 +116,36 @@ class Centers(_Constraint):
         return "an array of shape (n_clusters, latent_dim) of finite numbers"
 
 
+class OptimizerParams:
+    """Options of the optimizer as ``optimizer__<name>`` parameters, as in skorch.
+
+    Self-contained: ``__init__`` hands its extra keyword arguments to
+    :meth:`_set_optimizer_params`, and ``get_params``/``set_params`` (and so
+    ``clone`` and grid searches) see them beside the declared parameters.
+    """
+
+    def _set_optimizer_params(self, options):
+        for key, value in options.items():
+            if not key.startswith(OPTIMIZER_PREFIX):
+                raise TypeError(
+                    f"{type(self).__name__}.__init__() got an unexpected keyword "
+                    f"argument {key!r}; options of the optimizer are named "
+                    f"'optimizer__<name>'."
+                )
+            setattr(self, key, value)
+
+    def _optimizer_params(self):
+        return {k: v for k, v in vars(self).items() if k.startswith(OPTIMIZER_PREFIX)}
+
+    def get_params(self, deep=True):
+        return {**super().get_params(deep=deep), **self._optimizer_params()}
+
+    def set_params(self, **params):
+        for key in [k for k in params if k.startswith(OPTIMIZER_PREFIX)]:
+            setattr(self, key, params.pop(key))
+        return super().set_params(**params)
+
+
 def same_value(a, b):
     """Whether two parameter values are the same: arrays and shapes by value,
     strings and numbers by ``==``, anything else (modules, callables) by identity."""
@@ -157,3 +190,37 @@ def check_cross_params(estimator):
             f"The 'init' parameter of {name}, given as centroids, must have shape "
             f"(n_clusters, latent_dim) = ({k}, {d}); got shape {np.shape(init)}."
         )
+
+
+#: ``OnlineHardClustering._parameter_constraints``: what each parameter accepts.
+PARAMETER_CONSTRAINTS = {
+    "n_clusters": [Interval(Integral, 1, None, closed="left")],
+    "encoder": [StrOptions({"auto", *ENCODERS}), callable],
+    "latent_dim": [Interval(Integral, 1, None, closed="left")],
+    "reconstruction": [Interval(Real, 0, None, closed="left")],
+    "decoder": [StrOptions({"auto", *DECODERS}), callable],
+    "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+    "n_neighbors": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+    "neighbor_weight": [Interval(Real, 0, None, closed="left")],
+    "sigma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+    "prior": [Prior(), None],
+    "objective": [StrOptions(set(OBJECTIVES))],
+    "reg_strength": [Interval(Real, 0, None, closed="left")],
+    "init": [StrOptions({"k-means", "random"}), callable, Centers()],
+    "n_init": [Interval(Integral, 1, None, closed="left")],
+    "reset_interval": [Interval(Integral, 1, None, closed="left"), None],
+    "reset_shrink": [Interval(Real, 0, 1, closed="right")],
+    "input_shape": [Shape(), None],
+    "reassignment_ratio": [Interval(Real, 0, 1, closed="both")],
+    "drift_threshold": [Interval(Real, 1, None, closed="neither"), None],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+    "optimizer": [type],
+    "device": [Device()],
+    "callbacks": [Callbacks(), None],
+    "compute_labels": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state"],
+    "regularization": [StrOptions({*OBJECTIVES, "deprecated"}, deprecated=set(OBJECTIVES))],
+}

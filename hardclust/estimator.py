@@ -1,16 +1,19 @@
 """``OnlineHardClustering``: deep online clustering with hard regularisation.
 
 The estimator orchestrates: validate -> resolve -> start -> train -> finish.
-The math lives elsewhere: the batch labelling in :mod:`hardclust.assignment`,
-the training objectives in :mod:`hardclust.objectives`, the encoders in
-:mod:`hardclust.encoders`, the start in :mod:`hardclust._initialization`, and
-the training loop in a skorch net (:mod:`hardclust._net`).
+Each feature owns its rule and glue in its own module: the batch labelling
+in :mod:`hardclust.assignment`, the objectives in :mod:`hardclust.objectives`,
+the encoders (and ``lr="auto"``) in :mod:`hardclust.encoders`, the start, the
+warm start and ``sigma="auto"`` in :mod:`hardclust._initialization`, the
+neighbour pairs in :mod:`hardclust._neighbors`, resets in
+:mod:`hardclust._resets`, ``max_epochs="auto"`` in :mod:`hardclust._schedule`,
+what happens between ``partial_fit`` calls in :mod:`hardclust._streaming`,
+the training loop in a skorch net (:mod:`hardclust._net`), inference and
+validation in :mod:`hardclust._inference`, the file format in
+:mod:`hardclust._persistence` and older releases in :mod:`hardclust._compat`.
 """
 
-import contextlib
-import math
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -21,52 +24,28 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from . import __version__
-from ._initialization import _INIT_SPREAD, log_prior, pretrain_autoencoder, soft_reset, start
-from ._neighbors import input_neighbors
-from ._model import ClusterModule
+from . import __version__, _compat, _persistence, _streaming
+from ._inference import BaseClustering, input_view_sums
+from ._initialization import (auto_pretrain_epochs, auto_sigma, initial_module, log_prior,
+                              start_spread)
+from ._neighbors import resolve_n_neighbors, training_neighbors
 from ._net import ClusterNet
-from ._utils import check_random_state, draw_seed, resolve_device, seeded
-from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
-    check_cross_params, check_frozen
-from ._inference import InferenceMixin, input_view_sums
-from ._persistence import PersistenceMixin
-from ._streaming import StreamingMixin
-from .encoders import DECODERS, ENCODERS, check_encoder_output, make_decoder, make_encoder
+from ._params import PARAMETER_CONSTRAINTS, OptimizerParams, check_cross_params, check_frozen
+from ._state import transaction
+from ._resets import reset_encoder, reset_segments
+from ._schedule import auto_max_epochs
+from ._utils import check_random_state, draw_seed, resolve_device
+from .encoders import auto_lr, is_image_cnn
 from .exceptions import warn_if_collapsed, warn_if_merged
-from .objectives import OBJECTIVES, make_objective
+from .objectives import make_objective
 
 __all__ = ["OnlineHardClustering"]
 
-# sigma="auto": this much per latent dimension, a fixed ratio to the initial
-# centroid spread (8 per dimension); 200 at latent_dim=128.
-_AUTO_SIGMA_PER_DIM = 25 / 16
-# lr="auto": the paper's rate, and a lower one measured better for the CNN.
-_AUTO_LR = 1e-3
-_AUTO_LR_CNN = 3e-4
-# max_epochs="auto": at least this many epochs and optimisation steps.
-_AUTO_MIN_EPOCHS = 10
-_AUTO_MIN_STEPS = 500
-# A merged pair of centroids (ClusterCollapseWarning) is closer than this
-# fraction of the mean squared distance a k-means start gives them
-# (_INIT_SPREAD * latent_dim), besides closer than the data's own spread:
-# in many dimensions a start's centroids are often closer together than
-# its points lie from them (experiments/late_decline/).
-_MERGED_FRACTION = 0.01
-# n_neighbors="auto": this many neighbours for samples of more than this
-# many values (experiments/neighbor_views/).
-_AUTO_NEIGHBORS = 10
-_AUTO_NEIGHBORS_MIN_VALUES = 50
-# Steps of the autoencoder warm start of pretrain_epochs="auto" (image CNN).
-_AUTO_PRETRAIN_STEPS = 500
-
-
 class OnlineHardClustering(
-    StreamingMixin, InferenceMixin, PersistenceMixin,
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator,
+    OptimizerParams, BaseClustering, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+    ClusterMixin, BaseEstimator,
 ):
     """Deep online clustering with hard regularisation (combination assignment).
 
@@ -82,7 +61,7 @@ class OnlineHardClustering(
     without any data augmentation (Mahon & Lukasiewicz, AAAI 2024). The loss
     is the mean cost of the assigned pairs. ``predict`` returns
     ``argmin_k D[i, k]``. The user guide explains how to choose each
-    parameter, with the measurements behind the defaults.
+    parameter, and gives the measurements behind the defaults.
 
     Parameters
     ----------
@@ -90,85 +69,50 @@ class OnlineHardClustering(
         Number of clusters.
     encoder : {"auto", "mlp", "conv2d", "conv1d"}, nn.Module subclass, \
             callable or nn.Module, default="auto"
-        The network. ``"auto"`` is ``"mlp"`` for any input: images
-        ((n, H, W) or (n, C, H, W)) and sequences are flattened. The
-        named CNNs are ``"conv2d"`` for images and ``"conv1d"`` for
-        sequences (n, channels, length). A class or callable is called
-        as ``encoder(input_shape, latent_dim)``; an instance is
-        deep-copied at ``fit``.
+        The network. ``"auto"`` is ``"mlp"`` for any input (flattened);
+        ``"conv2d"`` is a CNN for images, ``"conv1d"`` for sequences (n,
+        channels, length). A class or callable is called as
+        ``encoder(input_shape, latent_dim)``; an instance is copied.
 
         .. versionchanged:: 0.3.0
-           ``"auto"`` is the MLP for images too (it was ``"conv2d"``): on
-           the development suite it clustered digits as images, MNIST-5k
-           and Fashion-MNIST better, in a third of the time. A model
-           fitted with the old ``"auto"`` keeps its CNN when unpickled or
-           loaded (its ``encoder`` reads ``"conv2d"``).
+           ``"auto"`` is the MLP for images too (it was ``"conv2d"``); a
+           model fitted with the old ``"auto"`` keeps its CNN.
     latent_dim : int, default=128
         Size of the embedding (``transform`` output).
     reconstruction : float, default=0.0
         Weight of a reconstruction term: a decoder maps the embedding back
-        to the input and the loss adds ``reconstruction * MSE`` (IDEC-style;
-        keeps training one-stage and online). 0 builds no decoder.
-
-        .. versionadded:: 0.3.0
+        to the input and the loss adds ``reconstruction * MSE`` (IDEC-style).
+        0 builds no decoder.
     decoder : {"auto", "mlp", "conv2d", "conv1d"}, nn.Module subclass, \
             callable or nn.Module, default="auto"
-        The decoder when ``reconstruction > 0``: ``"auto"`` mirrors a named
-        encoder; a custom encoder needs its decoder, called as
-        ``decoder(input_shape, latent_dim)`` (an instance is deep-copied).
-        Also the decoder of the warm start when ``pretrain_epochs > 0``.
-
-        .. versionadded:: 0.3.0
+        The decoder of ``reconstruction`` and of the warm start:
+        ``"auto"`` mirrors a named encoder; a custom encoder needs its own,
+        called as ``decoder(input_shape, latent_dim)``.
     pretrain_epochs : int or "auto", default=0
-        Epochs of an autoencoder warm start before the k-means start: the
-        encoder and ``decoder`` are trained to reconstruct the first data
-        (mean squared error; the optimizer, ``lr`` and ``batch_size`` of
-        the clustering), then the decoder is dropped unless
-        ``reconstruction > 0`` (DEC's and IDEC's two-stage recipe). 0
-        (default) skips it. ``"auto"``: for the image CNN
-        (``encoder="conv2d"``) enough epochs for 500 optimisation steps
-        but no more than ``max_epochs_`` (so one epoch on the first chunk
-        of ``partial_fit``); 0 for every other encoder. The value used is
-        ``pretrain_epochs_``. With the CNN on the development suite
-        ``"auto"`` lifted digits as 8x8 images and MNIST-5k and lowered
-        Fashion-MNIST, so it is not the default (``docs/results.md``).
-
-        .. versionadded:: 0.3.0
+        Epochs of an autoencoder warm start before the k-means start
+        (DEC's first stage), with the clustering's optimizer, ``lr`` and
+        ``batch_size``; 0 skips it. ``"auto"`` warm-starts the image CNN
+        only, for 500 steps and at most ``max_epochs_`` epochs. The value
+        used is ``pretrain_epochs_``.
     n_neighbors : int or "auto", default="auto"
         Train on pairs: each sample is assigned together with one of its
-        ``n_neighbors`` nearest neighbours in the input (Euclidean, on the
-        first 50 principal components of wider inputs), drawn afresh at
-        every pass, and both are pulled to the pair's cluster. A neighbour
-        is the second view of a sample that the data already hold, where
-        other methods augment. Neighbours are searched within the data of
-        each training call (a ``partial_fit`` chunk; ``fit`` data in random
-        blocks of at most 100,000 rows). With pairs each step encodes twice
-        the samples (a reconstruction term covers both), and the search
-        costs about 10 s on 70,000 images on 2 cores. 0 trains on single
-        samples (the paper's method). ``"auto"``:
-        10 for samples of more than 50 values (images, series, signals),
-        where pairs lifted the development suite, 0 for narrower (tabular)
-        ones, where they did not. The value used is ``n_neighbors_``. With
-        clusters of few samples (tens), fewer neighbours suit better.
-
-        .. versionadded:: 0.3.0
+        ``n_neighbors`` nearest neighbours in the data of the training
+        call, drawn afresh at every pass. 0 trains on single samples (the
+        paper's method). ``"auto"`` is 10 for samples of more than 50
+        values, else 0; the value used is ``n_neighbors_``.
     neighbor_weight : float, default=0.5
         Weight of the neighbour in a pair's cost,
-        ``(D[i] + neighbor_weight * D[j]) / (1 + neighbor_weight)``; 0
-        trains on single samples, as ``n_neighbors=0`` does.
-
-        .. versionadded:: 0.3.0
+        ``(D[i] + neighbor_weight * D[j]) / (1 + neighbor_weight)``.
     sigma : float or "auto", default="auto"
         Cluster variance, in squared latent units: too small collapses,
-        too large blurs. ``"auto"`` is ``25 / 16 * latent_dim`` (200 at
-        the default), a fixed ratio to the start's centroid spread.
-        The value used is ``sigma_``.
+        too large blurs. ``"auto"`` is ``25 / 16 * latent_dim``, a fixed
+        ratio to the start's centroid spread. The value used is ``sigma_``.
 
         .. versionchanged:: 0.2.0
            ``"auto"`` replaced a fixed 200.
     prior : array-like of shape (n_clusters,), default=None
         Prior probability of each cluster (normalised to sum to 1); ``None``
-        is uniform. A non-uniform prior lets imbalanced clusters stay so.
+        is uniform.
     objective : {"hard", "none", "sinkhorn", "entropy", "variance"}, \
             default="hard"
         How a batch's labels and loss are formed. ``"hard"`` is combination
@@ -181,56 +125,33 @@ class OnlineHardClustering(
     init : {"k-means", "random"}, callable or array-like of shape \
             (n_clusters, latent_dim), default="k-means"
         The start. ``"k-means"`` clusters the starting encoder's
-        embeddings (untrained, or after the warm start of
-        ``pretrain_epochs``) of up to 2048 of the first samples (10 runs,
-        the one whose sizes best match ``prior`` kept), then rescales the
-        embedding so the centroids start well apart relative to
-        ``sigma``. A callable ``init(Z, n_clusters, random_state)``
-        replaces the k-means step; an array gives centroids in the
-        starting encoder's output units (rescaled alike). ``"random"``
-        draws centroids from ``N(0, I)`` (the paper's).
-
-        .. versionchanged:: 0.3.0
-           Arrays and callables are accepted.
-    reset_interval : int or None, default=None
-        Every ``reset_interval`` epochs of ``fit`` (not in its last
-        interval), soft-reset the encoder toward a fresh initialisation
-        (``reset_shrink``) and re-cluster the centroids by k-means on the
-        current embedding, with a fresh optimizer state (Miklautz et al.,
-        2024). ``None`` never resets; ``partial_fit`` never does.
-
-        .. versionadded:: 0.3.0
-    reset_shrink : float, default=0.8
-        Part of its weights the encoder keeps at a reset.
-
-        .. versionadded:: 0.3.0
+        embeddings of up to 2048 first samples, then rescales the embedding
+        so that centroids start well apart relative to ``sigma``. A
+        callable ``init(Z, n_clusters, random_state)`` replaces the k-means
+        step; an array gives the centroids. ``"random"``: ``N(0, I)``.
     n_init : int, default=1
         Trainings ``fit`` runs; the one whose predictions use the most
         clusters, then with the highest silhouette in its own embedding,
-        is kept. No label is looked at. ``partial_fit`` trains one model.
+        is kept. No label is looked at.
+    reset_interval : int or None, default=None
+        Every ``reset_interval`` epochs of ``fit`` (not in its last),
+        soft-reset the encoder and re-cluster the centroids (Miklautz et
+        al., 2024). ``None`` never resets.
+    reset_shrink : float, default=0.8
+        Part of its weights the encoder keeps at a reset.
     input_shape : tuple of int, default=None
         Shape of one sample when ``X`` is given flat (e.g. ``(1, 28, 28)``),
         so a pipeline can feed an image encoder. ``None`` uses ``X.shape[1:]``.
     reassignment_ratio : float, default=0.01
         After each ``partial_fit`` pass, a cluster that is the nearest of
         fewer than ``reassignment_ratio * n / n_clusters`` of the chunk's
-        ``n`` points gets a new centroid at one of the chunk's points
-        (drawn with probability proportional to its distance to its own
-        centroid), as in :class:`~sklearn.cluster.MiniBatchKMeans`: clusters
-        left behind by a drifting stream move to where data now is. 0
-        disables it; ``fit`` never reassigns.
-
-        .. versionadded:: 0.3.0
+        ``n`` points gets a new centroid at one of them, as in
+        :class:`~sklearn.cluster.MiniBatchKMeans`. 0 disables it.
     drift_threshold : float or None, default=None
-        When the mean ``min_k ||z_i - mu_k||^2`` of a new ``partial_fit`` chunk
-        exceeds ``drift_threshold`` times that of the chunks before it (a
-        running mean), the stream has moved: the centroids are placed anew
-        by k-means on the chunk's embeddings (the encoder keeps its
-        weights) before training on it. ``None`` never does; 4 follows
-        moving blobs within a chunk. Keep it off for streams that are not
-        shuffled (chunks sorted by class would look like drift).
-
-        .. versionadded:: 0.3.0
+        When a new ``partial_fit`` chunk lies ``drift_threshold`` times
+        further from the centroids than the chunks before it, the
+        centroids are placed anew by k-means on the chunk's embeddings.
+        ``None`` never does. Keep it off for unshuffled streams.
     batch_size : int, default=256
         Mini-batch size for training, and the smallest inference chunk.
     max_epochs : int or "auto", default="auto"
@@ -241,9 +162,8 @@ class OnlineHardClustering(
         the ``"conv2d"`` encoder and 1e-3 (the paper's) otherwise. The value
         used is ``lr_``.
     optimizer : torch.optim.Optimizer subclass, default=torch.optim.Adam
-        The optimizer. Its options are given as ``optimizer__<name>=value``
-        keyword arguments, as in skorch: ``optimizer=torch.optim.AdamW,
-        optimizer__weight_decay=0.01``; grid searches can tune them.
+        The optimizer. Its options are given as ``optimizer__<name>=value``,
+        as in skorch (``optimizer__weight_decay=0.01``).
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU.
     callbacks : list of skorch callbacks, default=None
@@ -256,8 +176,8 @@ class OnlineHardClustering(
         ten summary lines per call; ``2`` a table row per epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds the encoder, the start and the shuffling; an int gives
-        bit-identical results on CPU. The process-global RNGs of numpy,
-        ``random`` and torch are never touched.
+        bit-identical results on CPU. The process-global RNGs are never
+        touched.
     regularization : str, default="deprecated"
         Former name of ``objective``.
 
@@ -278,29 +198,20 @@ class OnlineHardClustering(
     embedding_scale_ : float
         Fixed factor on the encoder's output set by the start (1.0 for
         ``init="random"``).
-    sigma_, lr_ : float
-        The ``sigma`` and learning rate used ("auto" resolved).
-    max_epochs_ : int
-        Passes over the data per training call (1 for ``partial_fit``).
-    pretrain_epochs_ : int
-        Epochs of the autoencoder warm start at the start ("auto" resolved).
-    n_neighbors_ : int
-        Neighbours each sample is paired from ("auto" resolved; 0: none).
+    sigma_, lr_, max_epochs_, pretrain_epochs_, n_neighbors_ : float or int
+        The values used ("auto" resolved); ``max_epochs_`` is 1 after
+        ``partial_fit``.
     device_ : torch.device
         The device the model lives on.
     history_ : skorch.History
         One entry per epoch: ``train_loss``, ``cluster_sizes`` (nearest-
         centroid counts over the epoch), ``n_empty``, ``dur`` (seconds).
-    n_iter_ : int
-        Passes over data made so far (epochs of ``fit``, calls of
-        ``partial_fit``).
-    n_steps_ : int
-        Optimisation steps (mini-batches) made so far.
-    n_resets_ : int
-        Soft resets made by ``reset_interval``.
-    n_reassigned_, n_drift_resets_ : int
-        Centroids moved by ``reassignment_ratio``, and re-placements by
-        ``drift_threshold``, so far (``partial_fit`` only).
+    n_iter_, n_steps_ : int
+        Passes over data (epochs of ``fit``, calls of ``partial_fit``) and
+        optimisation steps made so far.
+    n_resets_, n_reassigned_, n_drift_resets_ : int
+        Soft resets (``reset_interval``), centroids moved
+        (``reassignment_ratio``) and re-placements (``drift_threshold``).
     n_features_in_ : int
         Number of features seen during ``fit`` (``X.shape[1]``).
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -311,12 +222,6 @@ class OnlineHardClustering(
     --------
     hardclust.combination_assign : The batch labelling used in training.
     sklearn.cluster.MiniBatchKMeans : Online k-means on the raw features.
-
-    Notes
-    -----
-    Cost per batch is the encoder's forward and backward pass, one (B, K)
-    distance matmul and the combination assignment, which runs on the CPU
-    (one device-to-host copy of the (B, K) costs per batch).
 
     Examples
     --------
@@ -338,71 +243,16 @@ class OnlineHardClustering(
     _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
                "reconstruction", "decoder", "pretrain_epochs")
 
-    _parameter_constraints: dict = {
-        "n_clusters": [Interval(Integral, 1, None, closed="left")],
-        "encoder": [StrOptions({"auto", *ENCODERS}), callable],
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "reconstruction": [Interval(Real, 0, None, closed="left")],
-        "decoder": [StrOptions({"auto", *DECODERS}), callable],
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "n_neighbors": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "neighbor_weight": [Interval(Real, 0, None, closed="left")],
-        "sigma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "prior": [Prior(), None],
-        "objective": [StrOptions(set(OBJECTIVES))],
-        "reg_strength": [Interval(Real, 0, None, closed="left")],
-        "init": [StrOptions({"k-means", "random"}), callable, Centers()],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "reset_interval": [Interval(Integral, 1, None, closed="left"), None],
-        "reset_shrink": [Interval(Real, 0, 1, closed="right")],
-        "input_shape": [Shape(), None],
-        "reassignment_ratio": [Interval(Real, 0, 1, closed="both")],
-        "drift_threshold": [Interval(Real, 1, None, closed="neither"), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "optimizer": [type],
-        "device": [Device()],
-        "callbacks": [Callbacks(), None],
-        "compute_labels": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
-        "regularization": [StrOptions({*OBJECTIVES, "deprecated"}, deprecated=set(OBJECTIVES))],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
-        self,
-        n_clusters=8,
-        *,
-        encoder="auto",
-        latent_dim=128,
-        reconstruction=0.0,
-        decoder="auto",
-        pretrain_epochs=0,
-        n_neighbors="auto",
-        neighbor_weight=0.5,
-        sigma="auto",
-        prior=None,
-        objective="hard",
-        reg_strength=1.0,
-        init="k-means",
-        n_init=1,
-        reset_interval=None,
-        reset_shrink=0.8,
-        input_shape=None,
-        reassignment_ratio=0.01,
-        drift_threshold=None,
-        batch_size=256,
-        max_epochs="auto",
-        lr="auto",
-        optimizer=torch.optim.Adam,
-        device="auto",
-        callbacks=None,
-        compute_labels=True,
-        verbose=0,
-        random_state=None,
-        regularization="deprecated",
-        **optimizer_params,
+        self, n_clusters=8, *, encoder="auto", latent_dim=128, reconstruction=0.0,
+        decoder="auto", pretrain_epochs=0, n_neighbors="auto", neighbor_weight=0.5,
+        sigma="auto", prior=None, objective="hard", reg_strength=1.0, init="k-means", n_init=1,
+        reset_interval=None, reset_shrink=0.8, input_shape=None, reassignment_ratio=0.01,
+        drift_threshold=None, batch_size=256, max_epochs="auto", lr="auto",
+        optimizer=torch.optim.Adam, device="auto", callbacks=None, compute_labels=True,
+        verbose=0, random_state=None, regularization="deprecated", **optimizer_params,
     ):
         self.n_clusters = n_clusters
         self.encoder = encoder
@@ -433,28 +283,7 @@ class OnlineHardClustering(
         self.verbose = verbose
         self.random_state = random_state
         self.regularization = regularization
-        for key, value in optimizer_params.items():
-            if not key.startswith(OPTIMIZER_PREFIX):
-                raise TypeError(
-                    f"{type(self).__name__}.__init__() got an unexpected keyword "
-                    f"argument {key!r}; options of the optimizer are named "
-                    f"'optimizer__<name>'."
-                )
-            setattr(self, key, value)
-
-    # ------------------------------------------------------------------
-    # Parameters: optimizer__* as in skorch, and checks across parameters
-    # ------------------------------------------------------------------
-    def _optimizer_params(self):
-        return {k: v for k, v in vars(self).items() if k.startswith(OPTIMIZER_PREFIX)}
-
-    def get_params(self, deep=True):
-        return {**super().get_params(deep=deep), **self._optimizer_params()}
-
-    def set_params(self, **params):
-        for key in [k for k in params if k.startswith(OPTIMIZER_PREFIX)]:
-            setattr(self, key, params.pop(key))
-        return super().set_params(**params)
+        self._set_optimizer_params(optimizer_params)
 
     def _validate_params(self, frozen=None):
         super()._validate_params()
@@ -462,78 +291,25 @@ class OnlineHardClustering(
             check_frozen(self, frozen)
         check_cross_params(self)
 
-    # ------------------------------------------------------------------
-    # Validate and resolve
-    # ------------------------------------------------------------------
-    def _validate_X(self, X, reset):
-        """Validated float32 CPU tensor of shape (n, *sample_shape)."""
-        if isinstance(X, torch.Tensor):
-            X = X.detach().cpu().numpy()
-        X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64],
-                          allow_nd=True, ensure_min_features=1)
-        if reset:
-            self._input_layout = X.shape[1:]
-            self._sample_shape = self._resolve_sample_shape(X)
-        elif X.shape[1:] != self._input_layout:
-            raise ValueError(
-                f"X has samples of shape {X.shape[1:]}, but this model was "
-                f"fitted on samples of shape {self._input_layout}; pass data "
-                "shaped like the training data."
-            )
-        with np.errstate(over="ignore"):  # reported just below, as a ValueError
-            X32 = np.ascontiguousarray(X, dtype=np.float32)
-        if X32.dtype != X.dtype and not np.isfinite(X32).all():
-            raise ValueError(
-                "X has values beyond the float32 range (about 3.4e38), which "
-                "the model computes in; rescale X (for example with "
-                "StandardScaler)."
-            )
-        return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)
-
-    def _resolve_sample_shape(self, X):
-        if self.input_shape is None:
-            return tuple(X.shape[1:])
-        shape = tuple(self.input_shape)
-        if math.prod(shape) != math.prod(X.shape[1:]):
-            raise ValueError(
-                f"input_shape={shape} holds {math.prod(shape)} values but "
-                f"each sample of X has {math.prod(X.shape[1:])}; make "
-                "input_shape match the features of X."
-            )
-        return shape
-
     def _check_params_vs_input(self, X, passes=None):
-        """Resolve everything that depends on the data, once per start;
-        ``passes=1`` for ``partial_fit``, which makes one pass per call."""
+        """Resolve what depends on the data, once per start (``passes=1``: partial_fit)."""
         if len(X) < self.n_clusters:
             raise ValueError(
                 f"n_samples={len(X)} should be >= n_clusters={self.n_clusters}: "
                 "the first training call needs at least one sample per cluster."
             )
         self.device_ = resolve_device(self.device)
-        batches = -(-len(X) // self.batch_size)
-        if passes is not None:
-            self.max_epochs_ = passes
-        elif self.max_epochs != "auto":
-            self.max_epochs_ = self.max_epochs
-        else:
-            self.max_epochs_ = max(_AUTO_MIN_EPOCHS, -(-_AUTO_MIN_STEPS // batches))
-        self.pretrain_epochs_ = self.pretrain_epochs
-        if self.pretrain_epochs == "auto":
-            self.pretrain_epochs_ = (min(self.max_epochs_, -(-_AUTO_PRETRAIN_STEPS // batches))
-                                     if self._image_cnn() else 0)
+        n_batches = -(-len(X) // self.batch_size)
+        self.max_epochs_ = passes or auto_max_epochs(self.max_epochs, n_batches)
+        self.pretrain_epochs_ = auto_pretrain_epochs(
+            self.pretrain_epochs, image_cnn=is_image_cnn(self.encoder),
+            max_epochs=self.max_epochs_, n_batches=n_batches)
         self._resolve_settings()
-
-    def _image_cnn(self):
-        """Whether the encoder is the image CNN (``encoder="conv2d"``)."""
-        return isinstance(self.encoder, str) and self.encoder == "conv2d"
 
     def _resolve_settings(self):
         """Resolve the parameters ``partial_fit`` reads at every call."""
-        self.sigma_ = (_AUTO_SIGMA_PER_DIM * self.latent_dim if self.sigma == "auto"
-                       else float(self.sigma))
-        self.lr_ = ((_AUTO_LR_CNN if self._image_cnn() else _AUTO_LR) if self.lr == "auto"
-                    else self.lr)
+        self.sigma_ = auto_sigma(self.latent_dim) if self.sigma == "auto" else float(self.sigma)
+        self.lr_ = auto_lr(self.encoder) if self.lr == "auto" else self.lr
         self._objective = self.objective
         if self.regularization != "deprecated":
             warnings.warn("'regularization' was renamed 'objective' in 0.3.0 and will be "
@@ -541,73 +317,39 @@ class OnlineHardClustering(
                           stacklevel=4)
             self._objective = self.regularization
         self._log_prior = log_prior(self.prior, self.n_clusters)
-        self.n_neighbors_ = self.n_neighbors
-        if self.n_neighbors == "auto":
-            wide = math.prod(self._sample_shape) > _AUTO_NEIGHBORS_MIN_VALUES
-            self.n_neighbors_ = _AUTO_NEIGHBORS if wide else 0
+        self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, self._sample_shape)
 
-    # ------------------------------------------------------------------
-    # Start
-    # ------------------------------------------------------------------
+    def _live_params(self):
+        return _streaming.live_params(self.get_params(deep=False), self.lr_, self._objective)
+
     def _build(self, X, rng, scale=None):
-        """Build encoder, centroids and the skorch net from the first data X.
+        """Build the model from the first data X and the state that goes with it.
 
         With ``scale`` (a loaded model's), no start is run: the weights are
         loaded into the net afterwards.
         """
-        with seeded(draw_seed(rng), torch.device("cpu")):
-            encoder = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
-            centroids = torch.randn(self.n_clusters, self.latent_dim)
-            decoder = None
-            # a loaded model (scale given) has no warm start to run
-            if self.reconstruction > 0 or (scale is None and self.pretrain_epochs_ > 0):
-                decoder = make_decoder(self.decoder, self._sample_shape, self.latent_dim,
-                                       encoder=self.encoder).to(self.device_)
-        encoder = encoder.to(self.device_)
-        check_encoder_output(encoder, X[:2].to(self.device_), self.latent_dim)
-        if scale is None:
-            scale = 1.0
-            if self.pretrain_epochs_ > 0:
-                options = {key[len(OPTIMIZER_PREFIX):]: value
-                           for key, value in self._optimizer_params().items()}
-                pretrain_autoencoder(encoder, decoder, X, epochs=self.pretrain_epochs_,
-                                     optimizer=self.optimizer, options=options, lr=self.lr_,
-                                     batch_size=self.batch_size, device=self.device_,
-                                     rng=rng)
-            if not (isinstance(self.init, str) and self.init == "random"):
-                centroids, scale = start(encoder, X, init=self.init,
-                                         log_prior=self._log_prior,
-                                         batch_size=self.batch_size,
-                                         device=self.device_, rng=rng)
+        module = initial_module(
+            self.get_params(deep=False), X, rng, sample_shape=self._sample_shape,
+            device=self.device_, sigma=self.sigma_, lr=self.lr_, log_prior=self._log_prior,
+            pretrain_epochs=self.pretrain_epochs_, scale=scale)
         self._net = ClusterNet.build(
-            ClusterModule(encoder, centroids, self.sigma_, self._log_prior, scale,
-                          decoder=decoder if self.reconstruction > 0 else None,
-                          reconstruction=self.reconstruction),
-            make_objective(self._objective, self._log_prior, self.reg_strength),
+            module, make_objective(self._objective, self._log_prior, self.reg_strength),
             optimizer=self.optimizer, optimizer_params=self._optimizer_params(),
             lr=self.lr_, batch_size=self.batch_size, callbacks=self.callbacks,
             verbose=self.verbose, device=self.device_, rng=rng,
         )
         self._rng = rng
+        self._start_state()
+
+    def _start_state(self):
+        """The fitted state every new model starts with: one list, also
+        given to models unpickled from releases that lacked some of it."""
         self.__dict__.pop("_cost_level", None)  # a new model: no drift reference yet
         self._applied = self._live_params()
         self._frozen = {name: getattr(self, name) for name in self._FROZEN}
-        self.n_iter_ = 0
-        self.n_steps_ = 0
-        self.n_reassigned_ = 0
-        self.n_drift_resets_ = 0
-        self.n_resets_ = 0
+        self.n_iter_ = self.n_steps_ = 0
+        self.n_reassigned_ = self.n_drift_resets_ = self.n_resets_ = 0
         self._hardclust_version = __version__
-
-    # ------------------------------------------------------------------
-    # Train and finish
-    # ------------------------------------------------------------------
-    def _input_neighbors(self, X, rng):
-        """Each sample's nearest neighbours in X, whose views training pairs
-        it with; None when training on single samples."""
-        if self.n_neighbors_ == 0 or self.neighbor_weight == 0:
-            return None
-        return input_neighbors(X, self.n_neighbors_, rng)
 
     def _train(self, X, epochs, planned=None, resume=False, neighbors=None):
         """``epochs`` shuffled passes over the tensor X."""
@@ -619,24 +361,15 @@ class OnlineHardClustering(
 
     def _train_with_resets(self, X, epochs, neighbors=None):
         """``epochs`` passes, with a soft reset every ``reset_interval`` of them."""
-        interval = self.reset_interval or epochs
-        done = 0
-        while done < epochs:
-            self._train(X, min(interval, epochs - done), planned=epochs, resume=done > 0,
-                        neighbors=neighbors)
-            done = min(done + interval, epochs)
-            if epochs - done >= interval:  # the last interval trains undisturbed
-                self._soft_reset(X)
-
-    def _soft_reset(self, X):
-        """Shrink the encoder toward a fresh one, re-cluster, restart the optimizer."""
-        with seeded(draw_seed(self._rng), torch.device("cpu")):
-            fresh = make_encoder(self.encoder, self._sample_shape, self.latent_dim)
-        soft_reset(self._net.module_, fresh, X, shrink=self.reset_shrink,
-                   log_prior=self._log_prior, batch_size=self.batch_size,
-                   device=self.device_, rng=self._rng)
-        self._net.initialize_optimizer()
-        self.n_resets_ += 1
+        for done, n_epochs, reset_after in reset_segments(epochs, self.reset_interval):
+            self._train(X, n_epochs, planned=epochs, resume=done > 0, neighbors=neighbors)
+            if reset_after:
+                reset_encoder(self._net.module_, X, encoder=self.encoder,
+                              sample_shape=self._sample_shape, latent_dim=self.latent_dim,
+                              shrink=self.reset_shrink, log_prior=self._log_prior,
+                              batch_size=self.batch_size, device=self.device_, rng=self._rng)
+                self._net.initialize_optimizer()
+                self.n_resets_ += 1
 
     def _finish(self, X, reset):
         """Labels, the input view of ``predict_proba``, and the collapse check."""
@@ -648,34 +381,8 @@ class OnlineHardClustering(
                                            previous)
         warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
         warn_if_merged(self.cluster_centers_, spread=lambda: self._within_spread(X),
-                       limit=_MERGED_FRACTION * _INIT_SPREAD * self.latent_dim,
+                       start_spread=start_spread(self.latent_dim),
                        n_epochs=len(self._net.history), lr=self.lr_)
-
-    @contextlib.contextmanager
-    def _transaction(self, in_place):
-        """Restore the fitted state exactly if the body raises (even Ctrl+C).
-
-        ``fit`` builds a fresh net (``in_place=False``), so restoring the
-        attribute dict suffices; ``partial_fit`` trains the existing net in
-        place, so the net is snapshotted too.
-        """
-        attributes = dict(self.__dict__)
-        net = attributes.get("_net") if in_place else None
-        # The RNG may be the caller's RandomState, which a refit draws from
-        # too, so its position is restored in both cases.
-        rng = attributes.get("_rng")
-        rng_state = None if rng is None else rng.get_state()
-        snapshot = None if net is None else net.snapshot()
-        try:
-            yield
-        except BaseException:
-            if snapshot is not None:
-                net.restore(snapshot)
-            if rng is not None:
-                rng.set_state(rng_state)
-            self.__dict__.clear()
-            self.__dict__.update(attributes)
-            raise
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -694,11 +401,12 @@ class OnlineHardClustering(
             Fitted estimator. If training raises, a previously fitted model is
             left exactly as it was.
         """
-        with self._transaction(in_place=False):
+        # a refit builds a new net: the old one needs no snapshot
+        with transaction(self, rng=self.__dict__.get("_rng")):
             X = self._validate_X(X, reset=True)
             self._check_params_vs_input(X)
             rng = check_random_state(self.random_state)
-            neighbors = self._input_neighbors(X, rng)
+            neighbors = training_neighbors(X, self.n_neighbors_, self.neighbor_weight, rng)
             best_score, best = None, None
             for _ in range(self.n_init):
                 self._build(X, rng)
@@ -716,16 +424,10 @@ class OnlineHardClustering(
     def partial_fit(self, X, y=None):
         """Update the model with one shuffled pass over a chunk of data.
 
-        The first call starts the model. Every call reads the current
-        ``lr``, optimizer and its options, ``batch_size``, ``sigma``,
-        ``objective``, ``reg_strength``, ``prior``, ``callbacks``,
-        ``verbose``, ``compute_labels``, ``reassignment_ratio``,
-        ``drift_threshold``, ``n_neighbors`` and ``neighbor_weight`` (the
-        neighbours are the chunk's own). Changing ``n_clusters``, ``encoder``,
-        ``latent_dim``, ``input_shape``, ``init``, ``device``,
-        ``reconstruction``, ``decoder`` or ``pretrain_epochs`` after the
-        first call raises, naming the parameter (``fit`` starts over). ``random_state`` seeds the
-        stream at the first call.
+        The first call starts the model (at least ``n_clusters`` rows) and
+        fixes the parameters it is built on (``_FROZEN``: changing one
+        later raises, naming it); every other parameter is read at every
+        call. ``random_state`` seeds the stream at the first call.
 
         Parameters
         ----------
@@ -741,28 +443,151 @@ class OnlineHardClustering(
             as it was before it.
         """
         first_call = not hasattr(self, "_net")
-        with self._transaction(in_place=True):
+        with transaction(self, net=self.__dict__.get("_net"), rng=self.__dict__.get("_rng")):
             if not first_call:
                 # scikit-learn validates parameters only at a first partial_fit
                 self._validate_params(frozen=self._frozen)
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_params_vs_input(X, passes=1)
-                self._warn_if_small_first_chunk(len(X))
+                _streaming.warn_if_small_first_chunk(len(X), self.n_clusters, self.init)
                 self._build(X, check_random_state(self.random_state))
             else:
-                self._apply_live_params()
-            self._follow_drift(X, first_call)
+                self._resolve_settings()
+                self._applied = _streaming.apply_live_params(
+                    self._net, self._applied, self._live_params(), batch_size=self.batch_size,
+                    verbose=self.verbose, sigma=self.sigma_, log_prior=self._log_prior)
+            self._follow_stream(X, first_call)
             self.max_epochs_ = 1
-            self._train(X, 1, neighbors=self._input_neighbors(X, self._rng))
-            if self.reassignment_ratio > 0:
-                self._reassign_starved(X)
+            self._train(X, 1, neighbors=training_neighbors(X, self.n_neighbors_,
+                                                           self.neighbor_weight, self._rng))
+            if self.reassignment_ratio > 0 and len(X) >= 5 * self.n_clusters:
+                self.n_reassigned_ += _streaming.reassign_starved(
+                    self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
+                    self.reassignment_ratio, self._rng)
             self._finish(X, reset=first_call)
         return self
 
-    # ------------------------------------------------------------------
-    # Plumbing
-    # ------------------------------------------------------------------
+    def _follow_stream(self, X, first_call):
+        """Re-place the centroids when the chunk X has drifted (``drift_threshold``)."""
+        if self.drift_threshold is None or len(X) < 5 * self.n_clusters:
+            return  # too few points to call a chunk drifted
+        level, moved = _streaming.follow_drift(
+            self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
+            threshold=self.drift_threshold,
+            level=None if first_call else self.__dict__.get("_cost_level"),
+            log_prior=self._log_prior, rng=self._rng)
+        self._cost_level = level
+        self.n_drift_resets_ += moved
+
+    def save(self, path):
+        """Save parameters and weights to a file that is safe to load.
+
+        The file holds only tensors, numbers and strings, and :meth:`load`
+        reads it with ``torch.load(weights_only=True)``, so a file from an
+        untrusted source cannot run code. It keeps what prediction needs,
+        not the optimizer state, history, callbacks or ``labels_``: a
+        loaded model predicts identically, and further ``partial_fit`` calls
+        start a fresh optimizer state.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np
+        >>> from hardclust import OnlineHardClustering
+        >>> X = np.random.RandomState(0).normal(size=(60, 3))
+        >>> model = OnlineHardClustering(n_clusters=2, max_epochs=2, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
+        >>> model.save(path)
+        >>> loaded = OnlineHardClustering.load(path)
+        >>> bool((loaded.predict(X) == model.predict(X)).all())
+        True
+        """
+        check_is_fitted(self)
+        _persistence.save_model(
+            path, self.get_params(), module=self._net.module_, fitted={
+                "sample_shape": self._sample_shape, "input_layout": self._input_layout,
+                "n_features_in": self.n_features_in_, "lr": self.lr_,
+                "feature_names_in": getattr(self, "feature_names_in_", None),
+                "max_epochs": self.max_epochs_, "pretrain_epochs": self.pretrain_epochs_,
+                "n_iter": self.n_iter_, "n_steps": self.n_steps_,
+                "input_view": self._input_view, "encoder_class": type(self.encoder_).__name__})
+
+    @classmethod
+    def load(cls, path, *, encoder=None, decoder=None, device="auto"):
+        """Load a model written by :meth:`save` (weights only, no pickle).
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+        encoder : nn.Module subclass, callable or nn.Module, default=None
+            The architecture, needed when the model was saved with a custom
+            encoder (its weights are in the file, its code is not).
+        decoder : nn.Module subclass, callable or nn.Module, default=None
+            Likewise for a custom decoder (``reconstruction > 0``).
+        device : str or torch.device, default="auto"
+            Where to put the model.
+
+        Returns
+        -------
+        model : OnlineHardClustering
+            Fitted, ready to ``predict``.
+
+        Raises
+        ------
+        ValueError
+            If the file is not a hardclust weights file, or the encoder
+            does not match its weights.
+        """
+        params, saved = _persistence.read_model_file(path, encoder=encoder, decoder=decoder)
+        model = cls(**params, device=device)
+        try:
+            model._restore(saved)
+        except RuntimeError as exc:  # load_state_dict: missing/unexpected keys, shapes
+            raise ValueError(f"the encoder does not match the weights in {path}: {exc}") from exc
+        return model
+
+    def _restore(self, saved):
+        """Rebuild a loaded model from the dict of :meth:`save`'s file."""
+        self._validate_params()
+        self._sample_shape = tuple(saved["sample_shape"])
+        self._input_layout = tuple(saved["input_layout"])
+        self.n_features_in_ = saved["n_features_in"]
+        if saved["feature_names_in"] is not None:
+            self.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
+        self.device_ = resolve_device(self.device)
+        self._resolve_settings()
+        self.sigma_, self.lr_ = saved.get("sigma", self.sigma_), saved.get("lr", self.lr_)
+        self.max_epochs_ = saved.get("max_epochs", 1)
+        self.pretrain_epochs_ = saved.get("pretrain_epochs", 0)
+        self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
+                    scale=saved["scale"])
+        self._net.module_.load_state_dict(saved["module"])
+        self._net.module_.eval()  # as a fitted model rests
+        self.n_iter_, self.n_steps_ = saved["n_iter"], saved["n_steps"]
+        self._input_view = _persistence.saved_input_view(saved)
+
+    def __setstate__(self, state):
+        super().__setstate__(_compat.upgrade_pickle_state(state, type(self)))
+        if "_net" not in self.__dict__:
+            return
+        # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
+        self.device_ = torch.device(self._net.device)
+        _compat.pin_encoder_name(self)
+        if "_frozen" not in self.__dict__:  # pickled by 0.2: give it what partial_fit reads
+            kept = {k: v for k, v in self.__dict__.items()
+                    if k in ("n_iter_", "n_steps_", "_hardclust_version")}
+            self._resolve_settings()
+            self.sigma_, self.max_epochs_, self.pretrain_epochs_ = self._net.module_.sigma, 1, 0
+            self._start_state()
+            self.__dict__.pop("_hardclust_version")
+            self.__dict__.update(kept, _input_view=None)
+
     @property
     def _n_features_out(self):
         return self.latent_dim

@@ -76,6 +76,13 @@ class HardclustVersionWarning(UserWarning):
     """
 
 
+# A merged pair of centroids is closer than this fraction of the mean
+# squared distance a k-means start gives them, besides closer than the
+# data's own spread: in many dimensions a start's centroids are often closer
+# together than its points lie from them.
+_MERGED_FRACTION = 0.01
+
+
 def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
     """Raise :class:`ClusterCollapseWarning` if clusters were empty over the
     last training pass (``last_epoch``, a history row) or in ``labels``.
@@ -105,7 +112,7 @@ def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
         )
 
 
-def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
+def warn_if_merged(centers, *, spread, start_spread, n_epochs, lr):
     """Raise :class:`ClusterCollapseWarning` if two centroids have merged.
 
     A pair has merged when its squared distance is below both ``limit`` (a
@@ -114,9 +121,8 @@ def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
     centroid): the pair then sits inside its clusters' own spread and
     splits one group between them rather than separating two, so the model
     separates fewer groups than it has clusters, though none is empty.
-    Training puts them there after many steps at a constant learning rate
-    (``experiments/late_decline/``), or when ``n_clusters`` is more than the
-    data holds. Either test alone misfires: in many dimensions, clusters of
+    Training puts them there after many steps at a constant learning rate,
+    or when ``n_clusters`` is more than the data holds. Either test alone misfires: in many dimensions, clusters of
     a good start lie closer together than their points lie from their
     centroid, and some well-separated clusters sit much closer together
     than others.
@@ -129,8 +135,9 @@ def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
         embeddings to their nearest centroid; called only when some pair
         is within ``limit`` (it embeds data, and most fits have no such
         pair).
-    limit : float
-        A squared distance.
+    start_spread : float
+        The mean squared distance a k-means start puts between centroids;
+        the limit is ``_MERGED_FRACTION`` of it.
     n_epochs : int
         Passes trained so far (named in the message).
     lr : float
@@ -138,6 +145,7 @@ def warn_if_merged(centers, *, spread, limit, n_epochs, lr):
     n_clusters = len(centers)
     if n_clusters < 2:
         return
+    limit = _MERGED_FRACTION * start_spread
     first, second = np.triu_indices(n_clusters, 1)
     gaps = ((centers[first] - centers[second]) ** 2).sum(-1)  # one per pair
     if not (gaps < limit).any():

@@ -384,7 +384,8 @@ def test_merge_warning_names_the_closest_pair():
     from hardclust.exceptions import warn_if_merged
 
     centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.1, 0.0], [0.0, 10.0]])
-    options = {"spread": lambda: 0.05, "limit": 1.0, "n_epochs": 1, "lr": 1e-3}
+    # the limit is 1% of the start's spread: 1.0
+    options = {"spread": lambda: 0.05, "start_spread": 100.0, "n_epochs": 1, "lr": 1e-3}
     with pytest.warns(ClusterCollapseWarning, match="^1 pair of centroids merged "
                       r"\(closest: clusters 0 and 2, squared distance 0.01, less than the "
                       r"0.05 .*\(1 pass at lr 0.001"):
@@ -395,7 +396,7 @@ def test_merge_warning_names_the_closest_pair():
         warn_if_merged(centers[:1], **options)  # one cluster has no pair
         warn_if_merged(centers, **{**options, "spread": lambda: 0.01})  # the limit is strict
         warn_if_merged(np.zeros((3, 2)), **{**options, "spread": lambda: 0.0})  # nothing spread
-        warn_if_merged(centers, **{**options, "limit": 0.01})  # as far as the limit
+        warn_if_merged(centers, **{**options, "start_spread": 1.0})  # as far as the limit
         # no pair within the limit: the data is not embedded to measure the spread
         warn_if_merged(centers[:2], **{**options, "spread": lambda: pytest.fail("embedded")})
 

@@ -45,7 +45,7 @@ def test_model_saved_on_cuda_loads_on_cpu_only_machine(X, monkeypatch):
 def test_model_from_another_release_warns_with_the_fix(X, monkeypatch):
     model = _model().fit(X)
     blob = pickle.dumps(model)
-    monkeypatch.setattr(hardclust._persistence, "__version__", "9.0.0")
+    monkeypatch.setattr(hardclust._compat, "__version__", "9.0.0")
     saved_with = f"saved with hardclust {hardclust.__version__}"
     with pytest.warns(HardclustVersionWarning, match=saved_with):
         loaded = pickle.loads(blob)
@@ -163,7 +163,7 @@ def test_random_state_none_leaves_numpy_global_rng_alone(X):
 def test_weights_file_from_another_release_warns(X, tmp_path, monkeypatch):
     model = _model().fit(X)
     model.save(tmp_path / "model.pt")
-    monkeypatch.setattr(hardclust._persistence, "__version__", "9.0.0")
+    monkeypatch.setattr(hardclust._compat, "__version__", "9.0.0")
     saved_with = f"saved with hardclust {hardclust.__version__}"
     with pytest.warns(HardclustVersionWarning, match=saved_with):
         loaded = OnlineHardClustering.load(tmp_path / "model.pt")

@@ -127,6 +127,7 @@ def test_fewer_samples_than_clusters(X):
         ({"prior": [0.5, 0.5, -1.0]}, "positive"),
         ({"input_shape": (0, 4)}, "input_shape"),
         ({"input_shape": [2.0, 2]}, "input_shape"),
+        ({"input_shape": (7, 7)}, "input_shape"),  # 49 values, X has 4
         ({"callbacks": [object()]}, "callbacks"),
         ({"callbacks": "progress"}, "callbacks"),
         ({"random_state": "seed"}, "random_state"),
