@@ -9,6 +9,7 @@ the assigned cost) and the default callbacks (per-epoch cluster sizes).
 """
 
 import contextlib
+import contextvars
 import copy
 
 import numpy as np
@@ -28,6 +29,10 @@ _LINKED_TO_INITIALIZED = "<same as the initialised attribute>"
 _BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
 
 __all__ = ["ClusterModule", "ClusterNet"]
+
+# Set by hardclust.distributed.data_parallel: a context manager factory
+# ``(net, dataset)`` that every training call runs inside; None: one process.
+TRAINING_CONTEXT = contextvars.ContextVar("hardclust_training_context", default=None)
 
 
 def squared_distances(z, centroids):
@@ -382,7 +387,9 @@ class ClusterNet(NeuralNet):
         self.neighbor_weight_ = float(neighbor_weight)
         self.planned_epochs_ = epochs if planned is None else planned
         self.progress_resume_ = resume
-        with seeded(seed, torch.device(self.device)):
+        parallel = TRAINING_CONTEXT.get()
+        with seeded(seed, torch.device(self.device)), \
+                (parallel(self, dataset) if parallel else contextlib.nullcontext()):
             self.notify("on_train_begin", X=dataset, y=None)
             try:
                 with explain_batchnorm_failure():
