@@ -49,6 +49,8 @@ from ._net import ClusterStats, ShuffledBatches
 __all__ = ["ProcessGroup", "data_parallel"]
 
 ASSIGNMENTS = ("global", "local")
+# Values summed at a time when the processes compare their data.
+_CHECK_VALUES = 1 << 20
 
 
 @dataclasses.dataclass
@@ -103,10 +105,10 @@ def _gather_rows(local, sizes, rank):
     """Every process's rows of ``local`` (rows, K), in rank order, as one
     (sum(sizes), K) tensor; the gathered rows carry no gradient except this
     process's own, which are ``local`` itself."""
-    padded = local.detach().new_zeros((max(sizes), local.shape[1]))
+    padded = local.detach().new_zeros((max(sizes), local.shape[1]), device=_comm_device())
     padded[:len(local)] = local.detach()
     parts = [torch.empty_like(padded) for _ in sizes]
-    dist.all_gather(parts, _comm(padded))
+    dist.all_gather(parts, padded)
     parts = [part[:size].to(local.device) for part, size in zip(parts, sizes)]
     parts[rank] = local
     return torch.cat(parts)
@@ -253,11 +255,16 @@ def _share_state(net, dataset):
 def _check_same_data(X):
     """Raise when the processes were given different data: each must hold
     the whole X, not a shard of it."""
-    summary = torch.tensor([float(len(X)), float(X.double().sum()),
-                            float((X.double() ** 2).sum())], dtype=torch.float64)
+    summary = torch.zeros(3, dtype=torch.float64)
+    summary[0] = len(X)
+    for chunk in X.reshape(-1).split(_CHECK_VALUES):  # in float64, a piece at a time
+        chunk = chunk.double()
+        summary[1] += chunk.sum()
+        summary[2] += (chunk * chunk).sum()
+    summary = _comm(summary)
     everyone = [torch.empty_like(summary) for _ in range(dist.get_world_size())]
-    dist.all_gather(everyone, _comm(summary))
-    if any(not torch.equal(other.cpu(), everyone[0].cpu()) for other in everyone):
+    dist.all_gather(everyone, summary)
+    if any(not torch.equal(other, everyone[0]) for other in everyone):
         raise ValueError(
             "the processes were given different data (rows or values differ); "
             "under data_parallel every process must pass the same, whole X: "
@@ -328,6 +335,8 @@ class ProcessGroup:
     def same_parameters(self, model):
         """Whether ``model``'s weights and buffers are bit-identical on
         every process (a collective: call it on every process)."""
+        if self.world_size == 1:
+            return True
         state = model._net.module_.state_dict()
         flat = torch.cat([t.detach().reshape(-1).double().cpu() for t in state.values()])
         reference = flat.clone()

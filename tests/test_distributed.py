@@ -1,0 +1,162 @@
+"""Data-parallel training (hardclust.distributed): the batch split, the
+one-process fallback, and a two-process run on the CPU (gloo, loopback)."""
+
+import importlib.util
+import os
+import pathlib
+import socket
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from sklearn.metrics import adjusted_rand_score
+
+from hardclust import OnlineHardClustering
+from hardclust._net import ShuffledBatches, TensorDataset
+from hardclust.datasets import load_digits
+from hardclust.distributed import LocalSlices, _Plan, data_parallel, split_sizes
+
+# The two-process run: digits of 64 values (so training is on neighbour pairs).
+SETTINGS = dict(n_clusters=10, batch_size=64, max_epochs=3, random_state=0, device="cpu")
+N_ROWS = 480
+
+
+def _digits():
+    return load_digits()[0][:N_ROWS]
+
+
+def test_split_sizes_are_contiguous_and_cover_the_batch():
+    assert split_sizes(7, 2) == [4, 3]
+    assert split_sizes(2, 4) == [1, 1, 0, 0]
+    assert split_sizes(256, 4) == [64] * 4
+
+
+def test_local_slices_rebuild_one_process_batches():
+    rng = np.random.RandomState(0)
+    X = torch.from_numpy(rng.normal(size=(101, 3)).astype(np.float32))
+    neighbors = torch.from_numpy(rng.randint(101, size=(101, 4)))
+    dataset = TensorDataset(X, neighbors)
+    whole = list(ShuffledBatches(dataset, 10, shuffle=True, random_state=np.random.RandomState(1)))
+    slices = [list(LocalSlices(dataset, 10, shuffle=True, random_state=np.random.RandomState(1),
+                               plan=_Plan(rank, 3, "global"))) for rank in range(3)]
+    assert len(whole) == 10 and len(whole[-1][0]) == 11  # the 101st row joins the last batch
+    for i, (Xb, views) in enumerate(whole):
+        assert torch.equal(torch.cat([part[i][0] for part in slices]), Xb)
+        assert torch.equal(torch.cat([part[i][1] for part in slices]), views)
+
+
+def test_outside_torchrun_it_is_one_process(monkeypatch, blobs):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    X, _ = blobs
+    settings = dict(n_clusters=4, max_epochs=2, random_state=0)
+    with data_parallel() as group:
+        inside = OnlineHardClustering(**settings).fit(X)
+    outside = OnlineHardClustering(**settings).fit(X)
+    assert (group.rank, group.world_size) == (0, 1)
+    assert np.array_equal(inside.cluster_centers_, outside.cluster_centers_)
+
+
+def test_unknown_assignment_is_refused():
+    with pytest.raises(ValueError, match="assignment must be one of"):
+        with data_parallel(assignment="per-rank"):
+            pass
+
+
+def test_example_runs_as_one_process(monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    report = _load_example().main(["--smoke"])
+    assert report["world_size"] == 1
+    assert report["same_parameters"] and report["loads_back"]
+    assert report["ARI_vs_single"] == 1.0  # one process against itself: the same model
+
+
+def _load_example():
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "distributed.py"
+    spec = importlib.util.spec_from_file_location("distributed_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _state(model):
+    return {k: v.clone() for k, v in model._net.module_.state_dict().items()}
+
+
+def _worker(rank, world_size, port, folder):
+    """One process of the two-process run; writes what it ends with to ``folder``."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
+                      WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    X = _digits()
+    out = {}
+    with data_parallel(backend="gloo") as group:
+        fitted = OnlineHardClustering(**SETTINGS).fit(X)
+        streamed = OnlineHardClustering(**SETTINGS)
+        for chunk in np.split(X, [300]):
+            streamed.partial_fit(chunk)
+        with data_parallel(assignment="local"):  # the same process group
+            local = OnlineHardClustering(**SETTINGS).fit(X)
+        before = _state(fitted)
+        try:  # each process its own data: refused, the model untouched
+            fitted.partial_fit(X + rank)
+        except ValueError as exc:
+            out["refused"] = str(exc)
+        out["untouched"] = all(torch.equal(before[k], v) for k, v in _state(fitted).items())
+        out["same"] = [group.same_parameters(m) for m in (fitted, streamed, local)]
+    for name, model in [("fitted", fitted), ("streamed", streamed), ("local", local)]:
+        out[name] = _state(model)
+        out[name + "_labels"] = model.predict(X)
+    out["sizes"] = fitted.history_[:, "cluster_sizes"]
+    out["loss"] = fitted.history_[:, "train_loss"]
+    torch.save(out, os.path.join(folder, f"rank{rank}.pt"))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ranks")
+    mp.spawn(_worker, args=(2, _free_port(), str(folder)), nprocs=2, join=True)
+    return [torch.load(folder / f"rank{rank}.pt", weights_only=False) for rank in range(2)]
+
+
+needs_gloo = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_available()),
+                                reason="torch.distributed with gloo is not available")
+
+
+@needs_gloo
+def test_ranks_end_with_identical_parameters(two_processes):
+    first, second = two_processes
+    for name in ("fitted", "streamed", "local"):
+        assert first[name].keys() == second[name].keys()
+        assert all(torch.equal(first[name][k], second[name][k]) for k in first[name])
+    assert first["same"] == second["same"] == [True, True, True]
+
+
+@needs_gloo
+def test_two_processes_agree_with_one(two_processes):
+    ranks = two_processes
+    X = _digits()
+    single = OnlineHardClustering(**SETTINGS).fit(X)
+    streamed = OnlineHardClustering(**SETTINGS)
+    for chunk in np.split(X, [300]):
+        streamed.partial_fit(chunk)
+    assert adjusted_rand_score(single.predict(X), ranks[0]["fitted_labels"]) > 0.95
+    assert adjusted_rand_score(streamed.predict(X), ranks[0]["streamed_labels"]) > 0.95
+    # the history is the whole batch's on every rank: sizes summed, losses of one process
+    for rank in ranks:
+        assert [sum(sizes) for sizes in rank["sizes"]] == [N_ROWS] * SETTINGS["max_epochs"]
+        np.testing.assert_allclose(rank["loss"], single.history_[:, "train_loss"], rtol=1e-3)
+
+
+@needs_gloo
+def test_different_data_per_process_is_refused(two_processes):
+    for rank in two_processes:
+        assert "same, whole X" in rank["refused"]
+        assert rank["untouched"]
