@@ -52,11 +52,14 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="random_state of both models")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="passes over the digits (default: the estimator's 'auto')")
-    parser.add_argument("--smoke", action="store_true", help="2 passes (for the tests)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="2 passes over 500 digits (for the tests)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.max_epochs = 2
     X, y = load_digits()
+    if args.smoke:
+        X, y = X[:500], y[:500]
     settings = dict(n_clusters=10, random_state=args.seed, device="cpu",
                     max_epochs=args.max_epochs or "auto")
 

@@ -23,7 +23,7 @@ process would take with the same ``batch_size`` and ``random_state``:
   rows' labels (:class:`GlobalBatchObjective`);
 - each process's loss carries the gradient of its rows' share of the global
   batch's loss, and the gradients are summed across processes (one
-  ``all_reduce`` per step, :class:`SumGradients`), so every process takes
+  ``all_reduce`` per step, :class:`StepTogether`), so every process takes
   the same optimizer step and the parameters stay identical without ever
   being sent again.
 
@@ -146,7 +146,7 @@ class GlobalBatchObjective(nn.Module):
         return loss, labels[plan.offset:plan.offset + len(costs)]
 
 
-class SumGradients(Callback):
+class StepTogether(Callback):
     """Keeps the processes in step during one training call.
 
     - ``on_batch_begin``: weights a reconstruction term by this process's
@@ -298,7 +298,7 @@ def _train_in_parallel(net, dataset, group):
     net.iterator_train = functools.partial(LocalSlices, plan=plan)
     net.criterion_ = criterion
     # first, so that the cluster sizes are summed before they are recorded
-    net.callbacks_ = [("data_parallel", SumGradients(plan, criterion, reconstruction)),
+    net.callbacks_ = [("data_parallel", StepTogether(plan, criterion, reconstruction)),
                       *net.callbacks_]
     try:
         yield

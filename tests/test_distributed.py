@@ -5,6 +5,7 @@ import importlib.util
 import os
 import pathlib
 import socket
+import types
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from sklearn.metrics import adjusted_rand_score
 from hardclust import OnlineHardClustering
 from hardclust._net import ShuffledBatches, TensorDataset
 from hardclust.datasets import load_digits
-from hardclust.distributed import LocalSlices, _Plan, data_parallel, split_sizes
+from hardclust.distributed import LocalSlices, _check_device, _Plan, data_parallel, split_sizes
 
 # The two-process run: digits of 64 values (so training is on neighbour pairs).
 SETTINGS = dict(n_clusters=10, batch_size=64, max_epochs=3, random_state=0, device="cpu")
@@ -80,6 +81,13 @@ def _load_example():
     return module
 
 
+def test_another_process_gpu_is_refused():
+    net = types.SimpleNamespace(device="cuda:1")
+    with pytest.raises(ValueError, match="device='auto' or device='cuda'"):
+        _check_device(net, local_rank=0)
+    _check_device(types.SimpleNamespace(device="cuda"), local_rank=3)  # its own GPU
+
+
 def _state(model):
     return {k: v.clone() for k, v in model._net.module_.state_dict().items()}
 
@@ -98,18 +106,26 @@ def _worker(rank, world_size, port, folder):
             streamed.partial_fit(chunk)
         with data_parallel(assignment="local"):  # the same process group
             local = OnlineHardClustering(**SETTINGS).fit(X)
+        rebuilt = OnlineHardClustering(**SETTINGS, reconstruction=0.5).fit(X)
+        # each process draws its own start: rank 0's is the one trained
+        unseeded = OnlineHardClustering(**{**SETTINGS, "random_state": None, "max_epochs": 1})
+        unseeded.fit(X)
         before = _state(fitted)
         try:  # each process its own data: refused, the model untouched
             fitted.partial_fit(X + rank)
         except ValueError as exc:
             out["refused"] = str(exc)
         out["untouched"] = all(torch.equal(before[k], v) for k, v in _state(fitted).items())
-        out["same"] = [group.same_parameters(m) for m in (fitted, streamed, local)]
-    for name, model in [("fitted", fitted), ("streamed", streamed), ("local", local)]:
+        out["same"] = [group.same_parameters(m) for m in (fitted, streamed, local, rebuilt,
+                                                           unseeded)]
+    models = [("fitted", fitted), ("streamed", streamed), ("local", local), ("rebuilt", rebuilt),
+              ("unseeded", unseeded)]
+    for name, model in models:
         out[name] = _state(model)
         out[name + "_labels"] = model.predict(X)
     out["sizes"] = fitted.history_[:, "cluster_sizes"]
     out["loss"] = fitted.history_[:, "train_loss"]
+    out["rebuilt_loss"] = rebuilt.history_[:, "train_loss"]
     torch.save(out, os.path.join(folder, f"rank{rank}.pt"))
 
 
@@ -133,10 +149,10 @@ needs_gloo = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_availa
 @needs_gloo
 def test_ranks_end_with_identical_parameters(two_processes):
     first, second = two_processes
-    for name in ("fitted", "streamed", "local"):
+    for name in ("fitted", "streamed", "local", "rebuilt", "unseeded"):
         assert first[name].keys() == second[name].keys()
         assert all(torch.equal(first[name][k], second[name][k]) for k in first[name])
-    assert first["same"] == second["same"] == [True, True, True]
+    assert first["same"] == second["same"] == [True] * 5
 
 
 @needs_gloo
@@ -153,6 +169,18 @@ def test_two_processes_agree_with_one(two_processes):
     for rank in ranks:
         assert [sum(sizes) for sizes in rank["sizes"]] == [N_ROWS] * SETTINGS["max_epochs"]
         np.testing.assert_allclose(rank["loss"], single.history_[:, "train_loss"], rtol=1e-3)
+
+
+@needs_gloo
+def test_reconstruction_is_weighted_by_each_slice(two_processes):
+    # each process's mean squared error is over its slice: weighted by the
+    # slice's share, the processes' terms add up to one process's
+    X = _digits()
+    single = OnlineHardClustering(**SETTINGS, reconstruction=0.5).fit(X)
+    for rank in two_processes:
+        np.testing.assert_allclose(rank["rebuilt_loss"], single.history_[:, "train_loss"],
+                                   rtol=1e-3)
+    assert adjusted_rand_score(single.predict(X), two_processes[0]["rebuilt_labels"]) > 0.95
 
 
 @needs_gloo
