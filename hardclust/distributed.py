@@ -138,6 +138,8 @@ class GlobalBatchObjective(nn.Module):
     def forward(self, costs):
         plan = self.plan
         if plan.assignment == "local":
+            if len(costs) == 0:  # a batch of fewer rows than processes: nothing here
+                return costs.sum(), costs.new_zeros(0, dtype=torch.long)
             loss, labels = self.objective(costs)
             return loss * (len(costs) / plan.global_rows), labels
         whole = _gather_rows(costs, plan.sizes, plan.rank)

@@ -17,7 +17,9 @@ from sklearn.metrics import adjusted_rand_score
 from hardclust import OnlineHardClustering
 from hardclust._net import ShuffledBatches, TensorDataset
 from hardclust.datasets import load_digits
-from hardclust.distributed import LocalSlices, _check_device, _Plan, data_parallel, split_sizes
+from hardclust.objectives import HardObjective
+from hardclust.distributed import GlobalBatchObjective, LocalSlices, _check_device, _Plan, \
+    data_parallel, split_sizes
 
 # The two-process run: digits of 64 values (so training is on neighbour pairs).
 SETTINGS = dict(n_clusters=10, batch_size=64, max_epochs=3, random_state=0, device="cpu")
@@ -46,6 +48,21 @@ def test_local_slices_rebuild_one_process_batches():
     for i, (Xb, views) in enumerate(whole):
         assert torch.equal(torch.cat([part[i][0] for part in slices]), Xb)
         assert torch.equal(torch.cat([part[i][1] for part in slices]), views)
+
+
+def test_local_assignment_weights_each_slice_by_its_share():
+    costs = torch.tensor([[0.0, 2.0], [1.0, 0.5], [3.0, 1.0]], requires_grad=True)
+    objective = GlobalBatchObjective(HardObjective(), _Plan(0, 2, "local", sizes=[3, 2]))
+    loss, labels = objective(costs)
+    alone, alone_labels = HardObjective()(costs)
+    assert torch.equal(labels, alone_labels)
+    assert torch.isclose(loss, alone * 3 / 5)
+    # a process left without rows (a batch smaller than the group) adds nothing
+    empty = torch.zeros(0, 2, requires_grad=True)
+    objective.plan = _Plan(3, 4, "local", sizes=[1, 1, 0, 0])
+    loss, labels = objective(empty)
+    assert loss.item() == 0 and labels.shape == (0,)
+    loss.backward()
 
 
 def test_outside_torchrun_it_is_one_process(monkeypatch, blobs):
