@@ -375,7 +375,9 @@ def data_parallel(*, assignment="global", backend=None):
     backend : str, default=None
         Used to start the default process group when none is: ``None`` is
         ``"nccl"`` when CUDA is available, else ``"gloo"``. A process
-        group already started is used as it is and left running.
+        group already started is used as it is and left running. Where
+        CUDA is available, the current device is set to ``LOCAL_RANK``'s
+        GPU, so that ``device="auto"`` or ``"cuda"`` is the process's own.
 
     Yields
     ------
@@ -390,20 +392,19 @@ def data_parallel(*, assignment="global", backend=None):
     """
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"assignment must be one of {ASSIGNMENTS}, got {assignment!r}.")
-    started = False
-    if not dist.is_initialized():
-        if "WORLD_SIZE" not in os.environ:
-            yield ProcessGroup(0, 1, 0, assignment)
-            return
+    started = not dist.is_initialized()
+    if started and "WORLD_SIZE" not in os.environ:
+        yield ProcessGroup(0, 1, 0, assignment)
+        return
+    local_rank = int(os.environ.get("LOCAL_RANK", dist.get_rank() if not started else 0))
+    if torch.cuda.is_available():
+        # "auto" and "cuda" then mean this process's own GPU
+        torch.cuda.set_device(local_rank)
+    if started:
         if backend is None:
             backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if backend == "nccl":
-            # "auto" and "cuda" then mean this process's own GPU
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         dist.init_process_group(backend)
-        started = True
-    group = ProcessGroup(dist.get_rank(), dist.get_world_size(),
-                         int(os.environ.get("LOCAL_RANK", dist.get_rank())), assignment)
+    group = ProcessGroup(dist.get_rank(), dist.get_world_size(), local_rank, assignment)
     token = _net.TRAINING_CONTEXT.set(
         functools.partial(_train_in_parallel, group=group) if group.world_size > 1 else None)
     try:
