@@ -46,7 +46,7 @@ from torch import nn
 from . import _net
 from ._net import ClusterStats, ShuffledBatches
 
-__all__ = ["ProcessGroup", "data_parallel"]
+__all__ = ["DataParallelGroup", "data_parallel"]
 
 ASSIGNMENTS = ("global", "local")
 # Values summed at a time when the processes compare their data.
@@ -314,7 +314,7 @@ def _train_in_parallel(net, dataset, group):
 
 
 @dataclasses.dataclass(frozen=True)
-class ProcessGroup:
+class DataParallelGroup:
     """This process's place in :func:`data_parallel`'s training.
 
     Attributes
@@ -381,7 +381,7 @@ def data_parallel(*, assignment="global", backend=None):
 
     Yields
     ------
-    group : ProcessGroup
+    group : DataParallelGroup
         This process's ``rank``, ``world_size`` and ``local_rank``.
 
     Raises
@@ -394,7 +394,7 @@ def data_parallel(*, assignment="global", backend=None):
         raise ValueError(f"assignment must be one of {ASSIGNMENTS}, got {assignment!r}.")
     started = not dist.is_initialized()
     if started and "WORLD_SIZE" not in os.environ:
-        yield ProcessGroup(0, 1, 0, assignment)
+        yield DataParallelGroup(0, 1, 0, assignment)
         return
     local_rank = int(os.environ.get("LOCAL_RANK", dist.get_rank() if not started else 0))
     if torch.cuda.is_available():
@@ -404,7 +404,7 @@ def data_parallel(*, assignment="global", backend=None):
         if backend is None:
             backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend)
-    group = ProcessGroup(dist.get_rank(), dist.get_world_size(), local_rank, assignment)
+    group = DataParallelGroup(dist.get_rank(), dist.get_world_size(), local_rank, assignment)
     token = _net.TRAINING_CONTEXT.set(
         functools.partial(_train_in_parallel, group=group) if group.world_size > 1 else None)
     try:
