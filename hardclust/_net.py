@@ -8,6 +8,8 @@ estimator's own RNG), the training step (assign the batch, then descend on
 the assigned cost) and the default callbacks (per-epoch cluster sizes).
 """
 
+import contextlib
+import contextvars
 import copy
 
 import torch
@@ -26,6 +28,10 @@ from ._utils import eval_mode, embed, explain_batchnorm_failure, optimizer_error
 _LINKED_TO_INITIALIZED = "<same as the initialised attribute>"
 
 __all__ = ["ClusterNet"]
+
+# Set by hardclust.distributed.data_parallel: a context manager factory
+# ``(net, dataset)`` that every training call runs inside; None: one process.
+TRAINING_CONTEXT = contextvars.ContextVar("hardclust_training_context", default=None)
 
 
 class ClusterStats(Callback):
@@ -216,7 +222,9 @@ class ClusterNet(NeuralNet):
         """
         dataset = TensorDataset(X, neighbors)
         planned = epochs if planned is None else planned
-        with seeded(seed, torch.device(self.device)):
+        parallel = TRAINING_CONTEXT.get()
+        with seeded(seed, torch.device(self.device)), \
+                (parallel(self, dataset) if parallel else contextlib.nullcontext()):
             # the progress plan reaches the callbacks as notify's arguments
             self.notify("on_train_begin", X=dataset, y=None, planned_epochs=planned,
                         resume=resume)
