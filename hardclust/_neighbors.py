@@ -15,7 +15,14 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["input_neighbors"]
+__all__ = ["input_neighbors", "auto_neighbors"]
+
+# n_neighbors="auto": this many neighbours for samples of more than this
+# many values, whatever their layout (digits' 64 flat pixels gained as
+# MNIST's images did), in fit only (experiments/neighbor_views/,
+# experiments/small_chunks/).
+_AUTO_NEIGHBORS = 10
+_AUTO_NEIGHBORS_MIN_VALUES = 50
 
 # Wider inputs are searched in their first principal components, so that
 # the search costs the same whatever the width (784 pixels: 50 values).
@@ -24,6 +31,17 @@ _SEARCH_DIM = 50
 # that the cost grows linearly beyond it rather than quadratically
 # (Fashion-MNIST's 70,000 images are one block, about 10 s on 2 cores).
 _MAX_BLOCK = 100_000
+
+
+def auto_neighbors(n_values, stream):
+    """``n_neighbors="auto"``: 10 in ``fit`` for samples of more than 50
+    values, whatever their layout (flat columns or images), else 0.
+
+    A stream (``stream=True``: ``partial_fit``) trains on single samples,
+    whose neighbours would be searched within each chunk; a small chunk
+    holds few samples of each cluster to pair with.
+    """
+    return _AUTO_NEIGHBORS if n_values > _AUTO_NEIGHBORS_MIN_VALUES and not stream else 0
 
 
 def _search_space(X):

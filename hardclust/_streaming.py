@@ -56,7 +56,7 @@ class StreamingMixin:
 
     def _apply_live_params(self):
         """Push the parameters changed since the last call into the net."""
-        self._resolve_settings()
+        self._resolve_settings(stream=True)
         applied, now = self._applied, self._live_params()
         accepted = inspect.signature(self.optimizer).parameters
         unknown = {k: v for k, v in now.items() if k.startswith(OPTIMIZER_PREFIX)

@@ -26,7 +26,7 @@ from sklearn.utils.validation import validate_data
 
 from . import __version__
 from ._initialization import _INIT_SPREAD, log_prior, pretrain_autoencoder, soft_reset, start
-from ._neighbors import input_neighbors
+from ._neighbors import auto_neighbors, input_neighbors
 from ._net import ClusterModule, ClusterNet, check_random_state, draw_seed, resolve_device, \
     seeded
 from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape, \
@@ -35,7 +35,8 @@ from ._inference import InferenceMixin, input_view_sums
 from ._persistence import PersistenceMixin
 from ._streaming import StreamingMixin
 from .encoders import DECODERS, ENCODERS, check_encoder_output, make_decoder, make_encoder
-from .exceptions import warn_if_collapsed, warn_if_merged
+from .exceptions import rows_since_used, warn_if_collapsed, warn_if_merged, \
+    warn_if_stream_collapsed
 from .objectives import OBJECTIVES, make_objective
 
 __all__ = ["OnlineHardClustering"]
@@ -55,10 +56,6 @@ _AUTO_MIN_STEPS = 500
 # in many dimensions a start's centroids are often closer together than
 # its points lie from them (experiments/late_decline/).
 _MERGED_FRACTION = 0.01
-# n_neighbors="auto": this many neighbours for samples of more than this
-# many values (experiments/neighbor_views/).
-_AUTO_NEIGHBORS = 10
-_AUTO_NEIGHBORS_MIN_VALUES = 50
 # Steps of the autoencoder warm start of pretrain_epochs="auto" (image CNN).
 _AUTO_PRETRAIN_STEPS = 500
 
@@ -144,11 +141,13 @@ class OnlineHardClustering(
         blocks of at most 100,000 rows). With pairs each step encodes twice
         the samples (a reconstruction term covers both), and the search
         costs about 10 s on 70,000 images on 2 cores. 0 trains on single
-        samples (the paper's method). ``"auto"``:
-        10 for samples of more than 50 values (images, series, signals),
-        where pairs lifted the development suite, 0 for narrower (tabular)
-        ones, where they did not. The value used is ``n_neighbors_``. With
-        clusters of few samples (tens), fewer neighbours suit better.
+        samples (the paper's method). ``"auto"``: in ``fit``, 10 for samples
+        of more than 50 values (images, series, signals, also when given as
+        flat columns), where pairs lifted the development suite, 0 for
+        narrower ones, where they did not; in ``partial_fit``, 0 (a chunk's
+        neighbours are its own, and in chunks of up to 500 rows they did
+        not help). The value used is ``n_neighbors_``. With clusters of
+        few samples (tens), fewer neighbours suit better.
 
         .. versionadded:: 0.3.0
     neighbor_weight : float, default=0.5
@@ -455,6 +454,14 @@ class OnlineHardClustering(
             setattr(self, key, params.pop(key))
         return super().set_params(**params)
 
+    def _get_params_html(self, deep=True, doc_link=""):
+        # The HTML repr lists every parameter; a deprecated alias left at its
+        # default is no setting of this model, so it is left out.
+        params = super()._get_params_html(deep=deep, doc_link=doc_link)
+        if "regularization" not in params.non_default:
+            params.pop("regularization", None)
+        return params
+
     def _validate_params(self, frozen=None):
         super()._validate_params()
         if frozen is not None:  # a changed frozen parameter is the cause to name
@@ -487,6 +494,8 @@ class OnlineHardClustering(
                 "the model computes in; rescale X (for example with "
                 "StandardScaler)."
             )
+        if not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
+            X32 = X32.copy()
         return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)
 
     def _resolve_sample_shape(self, X):
@@ -521,14 +530,15 @@ class OnlineHardClustering(
         if self.pretrain_epochs == "auto":
             self.pretrain_epochs_ = (min(self.max_epochs_, -(-_AUTO_PRETRAIN_STEPS // batches))
                                      if self._image_cnn() else 0)
-        self._resolve_settings()
+        self._resolve_settings(stream=passes is not None)
 
     def _image_cnn(self):
         """Whether the encoder is the image CNN (``encoder="conv2d"``)."""
         return isinstance(self.encoder, str) and self.encoder == "conv2d"
 
-    def _resolve_settings(self):
-        """Resolve the parameters ``partial_fit`` reads at every call."""
+    def _resolve_settings(self, stream=False):
+        """Resolve the parameters ``partial_fit`` reads at every call
+        (``stream=True`` there)."""
         self.sigma_ = (_AUTO_SIGMA_PER_DIM * self.latent_dim if self.sigma == "auto"
                        else float(self.sigma))
         self.lr_ = ((_AUTO_LR_CNN if self._image_cnn() else _AUTO_LR) if self.lr == "auto"
@@ -542,8 +552,7 @@ class OnlineHardClustering(
         self._log_prior = log_prior(self.prior, self.n_clusters)
         self.n_neighbors_ = self.n_neighbors
         if self.n_neighbors == "auto":
-            wide = math.prod(self._sample_shape) > _AUTO_NEIGHBORS_MIN_VALUES
-            self.n_neighbors_ = _AUTO_NEIGHBORS if wide else 0
+            self.n_neighbors_ = auto_neighbors(math.prod(self._sample_shape), stream)
 
     # ------------------------------------------------------------------
     # Start
@@ -637,15 +646,22 @@ class OnlineHardClustering(
         self._net.initialize_optimizer()
         self.n_resets_ += 1
 
-    def _finish(self, X, reset):
-        """Labels, the input view of ``predict_proba``, and the collapse check."""
+    def _finish(self, X, reset, stream=False):
+        """Labels, the input view of ``predict_proba``, and the collapse check
+        (of ``fit``'s last pass, or of a stream's passes since each cluster
+        was last used)."""
         labels = self._infer(X, "labels").numpy()
         if self.compute_labels:
             self.labels_ = labels
         previous = None if reset else self._input_view  # a stream adds up its chunks
         self._input_view = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters,
                                            previous)
-        warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
+        unused = None if reset else self.__dict__.get("_rows_unused")
+        self._rows_unused = rows_since_used(unused, self._net.history[-1]["cluster_sizes"])
+        if stream:
+            warn_if_stream_collapsed(unused, self._rows_unused, sigma=self.sigma_, lr=self.lr_)
+        else:
+            warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
         warn_if_merged(self.cluster_centers_, spread=lambda: self._within_spread(X),
                        limit=_MERGED_FRACTION * _INIT_SPREAD * self.latent_dim,
                        n_epochs=len(self._net.history), lr=self.lr_)
@@ -756,7 +772,7 @@ class OnlineHardClustering(
             self._train(X, 1, neighbors=self._input_neighbors(X, self._rng))
             if self.reassignment_ratio > 0:
                 self._reassign_starved(X)
-            self._finish(X, reset=first_call)
+            self._finish(X, reset=first_call, stream=True)
         return self
 
     # ------------------------------------------------------------------
