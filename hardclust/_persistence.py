@@ -109,7 +109,11 @@ def _pinned_encoder_name(name, built):
 def load_model(cls, path, encoder, device, decoder=None):
     """The model :func:`save_model` wrote to ``path`` (see ``OnlineHardClustering.load``)."""
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # a pickle is refused just below, with the reason; torch's note
+            # on its pickle protocol would come first and say nothing useful
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
+            saved = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ValueError(
             f"{path} holds more than weights (or is not a hardclust file): "
