@@ -268,7 +268,8 @@ class OnlineHardClustering(
     ----------
     labels_ : ndarray of shape (n_samples,)
         ``predict`` of the data last given to ``fit`` or ``partial_fit``
-        (if ``compute_labels``).
+        (if ``compute_labels``). A model from :meth:`load` has none until
+        it trains (the ``AttributeError`` says so).
     cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
         Centroids, in the latent space.
     encoder_ : nn.Module
@@ -289,6 +290,7 @@ class OnlineHardClustering(
     history_ : skorch.History
         One entry per epoch: ``train_loss``, ``cluster_sizes`` (nearest-
         centroid counts over the epoch), ``n_empty``, ``dur`` (seconds).
+        A model from :meth:`load` has none until it trains.
     n_iter_ : int
         Passes over data made so far (epochs of ``fit``, calls of
         ``partial_fit``).
