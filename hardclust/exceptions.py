@@ -1,7 +1,6 @@
 """Warnings hardclust raises, in one place (as ``sklearn.exceptions`` and
 ``skorch.exceptions`` keep theirs)."""
 
-import math
 import warnings
 
 import numpy as np

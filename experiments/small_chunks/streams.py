@@ -65,8 +65,8 @@ def stream(X, y, seed, chunk, first, passes, params):
     calls, seconds = [], 0.0
     for _ in range(passes):
         order = rng.permutation(len(X))
-        starts = [0, *range(first or chunk, len(X), chunk)] if not calls else range(0, len(X), chunk)
-        bounds = list(starts) + [len(X)]
+        head = (first or chunk) if not calls else chunk  # the first chunk of the stream
+        bounds = [0, *range(head, len(X), chunk), len(X)]
         for start, stop in zip(bounds[:-1], bounds[1:]):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
