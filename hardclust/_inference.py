@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._model import squared_distances
+from ._utils import embed, eval_mode
 from .encoders import MLPEncoder
 
 # Chunks embedded before their distances are computed in one call.
@@ -40,6 +41,23 @@ _SCORE_SAMPLE = 2000
 _VIEW_ROWS = 8192
 # Samples of up to this many values get the input view's full covariance.
 _VIEW_MAX_VALUES = 1024
+# predict_proba's probability of the predicted cluster is at least this
+# factor over uniform (1 / n_clusters): at uniform the argmax would be a tie.
+_MIN_TOP_OVER_UNIFORM = 1.001
+# Why a model loaded from a file lacks history_ and labels_.
+_LOADED = (
+    "{name} is not available: this model was loaded by OnlineHardClustering.load, "
+    "whose files keep the parameters and weights but not the training history or "
+    "labels_. Pickle the model (pickle or joblib) to keep them; predict(X) gives the "
+    "labels of X, and each partial_fit call from here on records history_ and labels_."
+)
+# Gaps to the predicted cluster's cost below this fraction of the row's
+# largest gap, or below _MIN_GAP_ABS (ties, or rounding between predict's
+# and the costs' arithmetic), are raised to it, so that the predicted
+# cluster stays strictly first.
+_MIN_GAP = 1e-6
+_MIN_GAP_ABS = 1e-9
+
 
 
 def _score_subset(X):
@@ -257,6 +275,56 @@ def input_view_log_likelihood(X, view):
     return torch.cat(out) if out else torch.empty(0, len(centers), dtype=torch.float64)
 
 
+def cost_gaps(costs, labels):
+    """``D[i, k] - D[i, y_i]`` of shape (n, K), in float64, 0 at ``y_i`` and
+    above 0 elsewhere.
+
+    ``labels`` are :meth:`predict`'s, computed in a different arithmetic
+    than ``costs``: a gap that rounding (or an exact tie) leaves at or
+    below zero is raised to a small floor (``_MIN_GAP`` times the row's
+    largest gap, at least ``_MIN_GAP_ABS``), so that no other cluster can
+    rank with the predicted one.
+    """
+    rows = torch.arange(len(costs))
+    gaps = costs.double() - costs.double()[rows, labels][:, None]
+    floor = (_MIN_GAP * gaps.amax(dim=1, keepdim=True)).clamp_min(_MIN_GAP_ABS)
+    gaps = torch.maximum(gaps, floor)
+    gaps[rows, labels] = 0.0
+    return gaps
+
+
+def decided_posterior(gaps, top):
+    """The posterior ``softmax_k(-gaps[i, k])`` mixed with the one-hot of the
+    zero-gap column (where ``top`` is above its own probability there) or
+    with the uniform distribution (where below), in the proportion that
+    gives the zero-gap column ``top``.
+
+    Both mixtures keep the order of the columns, so the argmax stays the
+    zero-gap column; they are linear pools of the posterior with the
+    model's decision, or with no opinion at all.
+
+    Parameters
+    ----------
+    gaps : Tensor of shape (n, K), float64
+        From :func:`cost_gaps`.
+    top : Tensor of shape (n,), float64
+        Targets, in ``(1 / K, 1]``.
+
+    Returns
+    -------
+    proba : Tensor of shape (n, K), float64
+    """
+    posterior = torch.softmax(-gaps, dim=1)
+    zero = gaps == 0
+    own = posterior[zero]  # one zero-gap column per row
+    up = top >= own
+    n_clusters = gaps.shape[1]
+    toward = torch.where(up[:, None], zero.double(), 1.0 / n_clusters)
+    weight = torch.where(up, (top - own) / (1 - own).clamp_min(1e-300),
+                         (own - top) / (own - 1.0 / n_clusters).clamp_min(1e-300))
+    return (1 - weight[:, None]) * posterior + weight[:, None] * toward
+
+
 class BaseClustering(TransformerMixin):
     """Input validation, ``predict``, ``predict_proba``, ``transform``,
     ``score`` and the fitted attributes read from the net.
@@ -293,6 +361,8 @@ class BaseClustering(TransformerMixin):
                 "the model computes in; rescale X (for example with "
                 "StandardScaler)."
             )
+        if not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
+            X32 = X32.copy()
         return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)
 
     def _inference_rows(self):
@@ -328,23 +398,46 @@ class BaseClustering(TransformerMixin):
         """
         return self._infer(self._check_predict_input(X), "labels").numpy()
 
-    def predict_proba(self, X):
-        """Cluster probabilities: the average of two posteriors of each sample.
+    def _costs_and_labels(self, X):
+        """``D`` of tensor X and :meth:`predict`'s labels, from one encoder pass.
 
-        The first is the embedding's, ``softmax_k(-D[i, k])``, the Gaussian
-        the model was trained with. The second is the input's own: each
-        cluster a Gaussian around the mean ``m_k`` of the training samples
-        predicted into it, all with one covariance (linear discriminant
-        analysis' model), the training samples' within-cluster covariance
-        shrunk by Ledoit-Wolf's estimate (for samples of more than 1,024
-        values, their isotropic variance only). Training pulls each
-        cluster's points together in the embedding, wrongly clustered ones
-        included, so the embedding alone says little about which labels are
-        doubtful on small tabular sets; the input view says little on
-        images, where pixels are far from Gaussian. Their average (a linear
-        opinion pool) keeps what each knows: a sample is sure when both
-        views are. The argmax can differ from :meth:`predict` for samples
-        near a boundary.
+        The labels are computed as ``_infer(X, "labels")`` computes them
+        (same chunks, same arithmetic), so they are ``predict``'s exactly.
+        """
+        module, device = self._net.module_, torch.device(self._net.device)
+        rows = self._inference_rows()
+        costs, labels = [], []
+        with eval_mode(module):
+            for group in X.split(max(rows, self.batch_size * _COSTS_GROUP)):
+                z = embed(module.encoder, group, rows, device)
+                costs.append(module.head(z, "costs").cpu())
+                labels.append(module.head(z, "labels").cpu())
+        return torch.cat(costs), torch.cat(labels)
+
+    def predict_proba(self, X):
+        """Cluster probabilities, whose argmax is :meth:`predict`.
+
+        The probability of the predicted cluster ``y`` pools two views of
+        the sample: the average of the embedding's posterior,
+        ``softmax_k(-D[i, k])`` (the Gaussian the model was trained with),
+        and the input's own, each cluster a Gaussian around the mean of the
+        training samples predicted into it with one covariance shared by
+        all (linear discriminant analysis' model: the training samples'
+        within-cluster covariance, shrunk by Ledoit-Wolf's estimate; for
+        samples of more than 1,024 values, their isotropic variance only).
+        Training pulls each cluster's points together in the embedding,
+        wrongly clustered ones included, so the embedding alone says little
+        about which labels are doubtful on small tabular sets; the input
+        view says little on images. A sample is sure when both views are.
+
+        The row is the embedding's posterior mixed with the predicted
+        cluster's one-hot (where the pooled probability of ``y`` is the
+        larger) or with the uniform distribution (where it is the smaller),
+        in the proportion that gives ``y`` the pooled probability (at least
+        1.001 times ``1 / n_clusters``). Both mixtures keep the order of the
+        costs, so the argmax is ``predict``'s label on every row, as for
+        scikit-learn's mixtures and classifiers, and the other clusters rank
+        by their distance in the embedding.
 
         .. versionchanged:: 0.3.0
            Was ``softmax_k(-D[i, k])`` alone. Models loaded from files of
@@ -358,14 +451,20 @@ class BaseClustering(TransformerMixin):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_clusters), dtype float64
-            Rows sum to 1.
+            Rows sum to 1; ``proba.argmax(axis=1)`` is ``predict(X)``.
         """
         X = self._check_predict_input(X)
-        proba = torch.softmax(-self._infer(X, "costs").double(), dim=1)
+        costs, labels = self._costs_and_labels(X)
+        n_clusters = costs.shape[1]
+        if n_clusters == 1:
+            return np.ones((len(X), 1))
+        rows = torch.arange(len(X))
+        top = torch.softmax(-costs.double(), dim=1)[rows, labels]
         if getattr(self, "_input_view", None) is not None:  # files of 0.2 lack it
             view = input_view_log_likelihood(X.reshape(len(X), -1), self._input_view)
-            proba = (proba + torch.softmax(view, dim=1)) / 2
-        return proba.numpy()
+            top = (top + torch.softmax(view, dim=1)[rows, labels]) / 2
+        top = top.clamp_min(_MIN_TOP_OVER_UNIFORM / n_clusters)
+        return decided_posterior(cost_gaps(costs, labels), top).numpy()
 
     def transform(self, X):
         """Embed X in the latent space.
@@ -454,4 +553,22 @@ class BaseClustering(TransformerMixin):
 
     @property
     def history_(self):
-        return self._fitted_net("history_").history
+        history = self._fitted_net("history_").history
+        if not len(history):  # every training call records at least one epoch
+            raise AttributeError(_LOADED.format(name="history_"))
+        return history
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails. A property that raised
+        # AttributeError lands here too: raise its own message again.
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):
+            attribute.fget(self)
+        if name == "labels_" and "_net" in self.__dict__:
+            if not len(self.__dict__["_net"].history):
+                raise AttributeError(_LOADED.format(name="labels_"))
+            if not self.__dict__.get("compute_labels", True):
+                raise AttributeError(
+                    "labels_ is not set: this model was trained with compute_labels=False; "
+                    "call predict(X) for the labels of X.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

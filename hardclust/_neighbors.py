@@ -20,8 +20,9 @@ from sklearn.neighbors import NearestNeighbors
 
 __all__ = ["input_neighbors", "resolve_n_neighbors", "training_neighbors"]
 
-# n_neighbors="auto": this many neighbours for samples of more than
-# _AUTO_MIN_VALUES values, none for narrower ones.
+# n_neighbors="auto": this many neighbours in fit for samples of more than
+# _AUTO_MIN_VALUES values, whatever their layout (digits' 64 flat pixels
+# gained as images did), none for narrower ones nor in a stream.
 _AUTO_NEIGHBORS = 10
 _AUTO_MIN_VALUES = 50
 
@@ -86,12 +87,19 @@ def input_neighbors(X, n_neighbors, rng, max_block=None):
     return torch.from_numpy(neighbors)
 
 
-def resolve_n_neighbors(n_neighbors, sample_shape):
-    """``n_neighbors`` with ``"auto"`` resolved: ``_AUTO_NEIGHBORS`` for
-    samples of more than ``_AUTO_MIN_VALUES`` values, 0 for narrower ones."""
+def resolve_n_neighbors(n_neighbors, sample_shape, stream=False):
+    """``n_neighbors`` with ``"auto"`` resolved: ``_AUTO_NEIGHBORS`` in
+    ``fit`` for samples of more than ``_AUTO_MIN_VALUES`` values (flat
+    columns or images), else 0.
+
+    A stream (``stream=True``: ``partial_fit``) trains on single samples:
+    neighbours would be searched within each chunk, and a small chunk holds
+    few samples of each cluster to pair with.
+    """
     if n_neighbors != "auto":
         return n_neighbors
-    return _AUTO_NEIGHBORS if math.prod(sample_shape) > _AUTO_MIN_VALUES else 0
+    wide = math.prod(sample_shape) > _AUTO_MIN_VALUES
+    return _AUTO_NEIGHBORS if wide and not stream else 0
 
 
 def training_neighbors(X, n_neighbors, neighbor_weight, rng):

@@ -122,6 +122,7 @@ class OptimizerParams:
     Self-contained: ``__init__`` hands its extra keyword arguments to
     :meth:`_set_optimizer_params`, and ``get_params``/``set_params`` (and so
     ``clone`` and grid searches) see them beside the declared parameters.
+    The HTML repr leaves out deprecated aliases left at their default.
     """
 
     def _set_optimizer_params(self, options):
@@ -144,6 +145,16 @@ class OptimizerParams:
         for key in [k for k in params if k.startswith(OPTIMIZER_PREFIX)]:
             setattr(self, key, params.pop(key))
         return super().set_params(**params)
+
+    def _get_params_html(self, deep=True, doc_link=""):
+        # scikit-learn's HTML repr lists every parameter; a deprecated alias
+        # left at its placeholder default ("deprecated") is no setting of
+        # this model, so it is left out.
+        params = super()._get_params_html(deep=deep, doc_link=doc_link)
+        for name in [k for k, v in params.items() if isinstance(v, str) and v == "deprecated"]:
+            if name not in params.non_default:
+                params.pop(name)
+        return params
 
 
 def same_value(a, b):

@@ -10,6 +10,7 @@ through ``OnlineHardClustering.__getstate__``/``__setstate__`` as usual.
 """
 
 import pickle
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -117,7 +118,11 @@ def read_model_file(path, *, encoder=None, decoder=None):
         The file's contents (fitted values and the weights).
     """
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # a pickle is refused just below, with the reason; torch's note
+            # on its pickle protocol would come first and say nothing useful
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
+            saved = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ValueError(
             f"{path} holds more than weights (or is not a hardclust file): "

@@ -38,7 +38,8 @@ from ._resets import reset_encoder, reset_segments
 from ._schedule import auto_max_epochs
 from ._utils import check_random_state, draw_seed, resolve_device
 from .encoders import auto_lr, is_image_cnn
-from .exceptions import warn_if_collapsed, warn_if_merged
+from .exceptions import rows_since_used, warn_if_collapsed, warn_if_merged, \
+    warn_if_stream_collapsed
 from .objectives import make_objective
 
 __all__ = ["OnlineHardClustering"]
@@ -98,8 +99,9 @@ class OnlineHardClustering(
         Train on pairs: each sample is assigned together with one of its
         ``n_neighbors`` nearest neighbours in the data of the training
         call, drawn afresh at every pass. 0 trains on single samples (the
-        paper's method). ``"auto"`` is 10 for samples of more than 50
-        values, else 0; the value used is ``n_neighbors_``.
+        paper's method). ``"auto"`` is 10 in ``fit`` for samples of more
+        than 50 values, else 0 (and 0 in ``partial_fit``, whose chunks hold
+        few neighbours); the value used is ``n_neighbors_``.
     neighbor_weight : float, default=0.5
         Weight of the neighbour in a pair's cost,
         ``(D[i] + neighbor_weight * D[j]) / (1 + neighbor_weight)``.
@@ -190,7 +192,7 @@ class OnlineHardClustering(
     ----------
     labels_ : ndarray of shape (n_samples,)
         ``predict`` of the data last given to ``fit`` or ``partial_fit``
-        (if ``compute_labels``).
+        (if ``compute_labels``); a loaded model has none until it trains.
     cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
         Centroids, in the latent space.
     encoder_ : nn.Module
@@ -205,7 +207,8 @@ class OnlineHardClustering(
         The device the model lives on.
     history_ : skorch.History
         One entry per epoch: ``train_loss``, ``cluster_sizes`` (nearest-
-        centroid counts over the epoch), ``n_empty``, ``dur`` (seconds).
+        centroid counts over the epoch), ``n_empty``, ``dur`` (seconds);
+        a loaded model has none until it trains.
     n_iter_, n_steps_ : int
         Passes over data (epochs of ``fit``, calls of ``partial_fit``) and
         optimisation steps made so far.
@@ -304,10 +307,10 @@ class OnlineHardClustering(
         self.pretrain_epochs_ = auto_pretrain_epochs(
             self.pretrain_epochs, image_cnn=is_image_cnn(self.encoder),
             max_epochs=self.max_epochs_, n_batches=n_batches)
-        self._resolve_settings()
+        self._resolve_settings(stream=passes is not None)
 
-    def _resolve_settings(self):
-        """Resolve the parameters ``partial_fit`` reads at every call."""
+    def _resolve_settings(self, stream=False):
+        """Resolve the parameters ``partial_fit`` (``stream=True``) reads at every call."""
         self.sigma_ = auto_sigma(self.latent_dim) if self.sigma == "auto" else float(self.sigma)
         self.lr_ = auto_lr(self.encoder) if self.lr == "auto" else self.lr
         self._objective = self.objective
@@ -317,7 +320,7 @@ class OnlineHardClustering(
                           stacklevel=4)
             self._objective = self.regularization
         self._log_prior = log_prior(self.prior, self.n_clusters)
-        self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, self._sample_shape)
+        self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, self._sample_shape, stream)
 
     def _live_params(self):
         return _streaming.live_params(self.get_params(deep=False), self.lr_, self._objective)
@@ -371,15 +374,21 @@ class OnlineHardClustering(
                 self._net.initialize_optimizer()
                 self.n_resets_ += 1
 
-    def _finish(self, X, reset):
-        """Labels, the input view of ``predict_proba``, and the collapse check."""
+    def _finish(self, X, reset, stream=False):
+        """Labels, the input view of ``predict_proba``, and the collapse check
+        (of ``fit``'s last pass, or of the stream since each cluster was used)."""
         labels = self._infer(X, "labels").numpy()
         if self.compute_labels:
             self.labels_ = labels
         previous = None if reset else self._input_view  # a stream adds up its chunks
         self._input_view = input_view_sums(X.reshape(len(X), -1), labels, self.n_clusters,
                                            previous)
-        warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
+        unused = None if reset else self.__dict__.get("_rows_unused")
+        self._rows_unused = rows_since_used(unused, self._net.history[-1]["cluster_sizes"])
+        if stream:
+            warn_if_stream_collapsed(unused, self._rows_unused, sigma=self.sigma_, lr=self.lr_)
+        else:
+            warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
         warn_if_merged(self.cluster_centers_, spread=lambda: self._within_spread(X),
                        start_spread=start_spread(self.latent_dim),
                        n_epochs=len(self._net.history), lr=self.lr_)
@@ -453,7 +462,7 @@ class OnlineHardClustering(
                 _streaming.warn_if_small_first_chunk(len(X), self.n_clusters, self.init)
                 self._build(X, check_random_state(self.random_state))
             else:
-                self._resolve_settings()
+                self._resolve_settings(stream=True)
                 self._applied = _streaming.apply_live_params(
                     self._net, self._applied, self._live_params(), batch_size=self.batch_size,
                     verbose=self.verbose, sigma=self.sigma_, log_prior=self._log_prior)
@@ -465,7 +474,7 @@ class OnlineHardClustering(
                 self.n_reassigned_ += _streaming.reassign_starved(
                     self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
                     self.reassignment_ratio, self._rng)
-            self._finish(X, reset=first_call)
+            self._finish(X, reset=first_call, stream=True)
         return self
 
     def _follow_stream(self, X, first_call):

@@ -5,16 +5,27 @@ import warnings
 
 import numpy as np
 
+# A stream warns when a cluster has been nobody's nearest centroid over this
+# many streamed rows per cluster: a cluster holding 1/K of the data misses
+# that many rows by chance with probability (1 - 1/K)^(20 K), about e^-20.
+_STREAM_ROWS_PER_CLUSTER = 20
+
 __all__ = ["ClusterCollapseWarning", "HardclustVersionWarning", "SmallFirstChunkWarning"]
 
 
 class ClusterCollapseWarning(UserWarning):
     """Some clusters received no points, or two merged, by the end of training.
 
-    Raised by ``fit``/``partial_fit`` when, over the last training pass or
-    in the final ``labels_`` (at least five points per cluster), some
-    clusters were nobody's nearest centroid; the message names the usual
-    causes and fixes (``sigma``, ``lr``, ``n_clusters``, unscaled features).
+    Raised by ``fit`` when, over its last training pass or in the final
+    ``labels_`` (at least five points per cluster), some clusters were
+    nobody's nearest centroid; by ``partial_fit`` when a cluster has been
+    nobody's nearest centroid in the training passes of the last
+    ``20 * n_clusters`` streamed samples or more (a cluster holding
+    ``1 / n_clusters`` of the data is missed that long by chance with
+    probability about ``e^-20``; a few missing rows in a small chunk are
+    chance, not collapse), once each time that happens. The message names
+    the usual causes and fixes (``sigma``, ``lr``, ``n_clusters``,
+    unscaled features).
     Also when two centroids have merged (closer together than points lie,
     on average, from their own centroid, and than 1% of the distance a
     k-means start puts between centroids): both keep points, but the pair
@@ -23,7 +34,8 @@ class ClusterCollapseWarning(UserWarning):
     fixes (fewer ``n_clusters``, fewer epochs, an annealed learning rate).
 
     .. versionchanged:: 0.3.0
-       Also raised for merged centroids.
+       Also raised for merged centroids. ``partial_fit`` looks at the
+       samples streamed since each cluster was last used, not at one chunk.
 
     Examples
     --------
@@ -74,6 +86,53 @@ class HardclustVersionWarning(UserWarning):
     ...     warnings.simplefilter("error", HardclustVersionWarning)
     ...     # pickle.load(f) here raises instead of warning
     """
+
+
+def rows_since_used(previous, sizes):
+    """Rows streamed since each cluster was last anyone's nearest centroid.
+
+    Parameters
+    ----------
+    previous : ndarray of shape (n_clusters,) or None
+        The counts before this training pass; None starts afresh.
+    sizes : sequence of int, of length n_clusters
+        Nearest-centroid counts of the pass (a history row's ``cluster_sizes``).
+
+    Returns
+    -------
+    rows : ndarray of shape (n_clusters,), int64
+        A new array: 0 for the clusters the pass used, the earlier count
+        plus the pass's rows for the others.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    before = np.zeros_like(sizes) if previous is None else previous
+    return np.where(sizes > 0, 0, before + sizes.sum())
+
+
+def warn_if_stream_collapsed(previous, rows, *, sigma, lr):
+    """Raise :class:`ClusterCollapseWarning` when a cluster's count of
+    :func:`rows_since_used` reaches ``20 * n_clusters`` with this pass
+    (``previous`` below it, ``rows`` at or above it): once per such run of
+    empty passes, however long it lasts."""
+    n_clusters = len(rows)
+    window = _STREAM_ROWS_PER_CLUSTER * n_clusters
+    before = np.zeros_like(rows) if previous is None else previous
+    crossed = (rows >= window) & (before < window)
+    if n_clusters < 2 or not crossed.any():
+        return
+    n_empty = int((rows >= window).sum())
+    chance = (1 - 1 / n_clusters) ** window
+    warnings.warn(
+        f"{n_empty} of {n_clusters} clusters were nobody's nearest centroid over the "
+        f"last {int(rows[crossed].min())} or more streamed samples ({window} or more, 20 "
+        f"per cluster: a cluster holding 1/{n_clusters} of the data is missed that "
+        f"long by chance with probability about {chance:.0e}): the model is collapsing "
+        f"or has too many clusters. Likely causes: sigma too small (now {sigma:g}; "
+        f"try 2-3x larger), lr too large (now {lr:g}; try 3x smaller), more clusters "
+        "than the data holds (fewer n_clusters), or unscaled features (StandardScaler).",
+        ClusterCollapseWarning,
+        stacklevel=5,  # the caller of partial_fit, past _fit_context
+    )
 
 
 # A merged pair of centroids is closer than this fraction of the mean

@@ -35,6 +35,13 @@ def plot_history(model, axes=None):
     -------
     axes : ndarray of two Axes
 
+    Raises
+    ------
+    ValueError
+        If the model has no history: it is not fitted, or it was loaded by
+        ``OnlineHardClustering.load`` (whose files keep no history) and has
+        not been trained since.
+
     Examples
     --------
     >>> import numpy as np
@@ -46,10 +53,13 @@ def plot_history(model, axes=None):
     >>> axes[0].get_ylabel(), axes[1].get_ylabel()
     ('training loss', 'points per cluster')
     """
+    try:
+        history = model.history_
+    except AttributeError as exc:  # unfitted, or loaded from a file: the reason is named
+        raise ValueError(f"plot_history needs the training history. {exc}") from exc
     plt = _pyplot()
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.5), constrained_layout=True)
-    history = model.history_
     epochs = np.arange(1, len(history) + 1)
     axes[0].plot(epochs, history[:, "train_loss"], marker="o")
     axes[0].set_xlabel("epoch")
@@ -121,9 +131,11 @@ def plot_embedding(model, X, labels=None, method="pca", max_points=5000,
     model : OnlineHardClustering
         A fitted model; ``model.transform(X)`` gives the embedding.
     X : array-like
-        Data to embed, shaped like the training data.
+        Data to embed, shaped like the training data (a DataFrame is
+        passed on as one, so its column names are checked).
     labels : array-like of shape (n_samples,), default=None
-        Colours; ``model.predict(X)`` if None (pass true classes to compare).
+        Groups to colour, one colour each, named in the legend;
+        ``model.predict(X)`` if None (pass true classes to compare).
     method : {"pca", "tsne"}, default="pca"
         Projection to 2-D. Centroids are drawn as black crosses with "pca".
     max_points : int, default=5000
@@ -148,17 +160,19 @@ def plot_embedding(model, X, labels=None, method="pca", max_points=5000,
     """
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
+    from sklearn.utils import _safe_indexing
 
     plt = _pyplot()
     if method not in ("pca", "tsne"):
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
-    X = np.asarray(X)
     rng = np.random.RandomState(random_state)
-    rows = np.sort(rng.choice(len(X), min(len(X), max_points), replace=False))
-    Z = model.transform(X[rows])
-    colours = model.predict(X[rows]) if labels is None else np.asarray(labels)[rows]
+    n_samples = len(X)
+    rows = np.sort(rng.choice(n_samples, min(n_samples, max_points), replace=False))
+    subset = _safe_indexing(X, rows)  # a DataFrame stays one: its column names are checked
+    Z = model.transform(subset)
+    colours = model.predict(subset) if labels is None else np.asarray(labels)[rows]
     if method == "pca":
         pca = PCA(n_components=2, random_state=random_state).fit(Z)
         points = pca.transform(Z)
@@ -167,18 +181,28 @@ def plot_embedding(model, X, labels=None, method="pca", max_points=5000,
         points = TSNE(n_components=2, random_state=random_state,
                       init="pca").fit_transform(Z)
         centers = None
-    scatter = ax.scatter(points[:, 0], points[:, 1], c=colours, s=4,
-                         cmap="tab10" if colours.max() < 10 else "tab20")
+    _scatter_by_group(ax, points, colours, plt)
     if centers is not None:
         ax.scatter(centers[:, 0], centers[:, 1], marker="x", c="black", s=60,
                    label="centroids")
-        ax.legend(loc="best", fontsize="small")
+    ax.legend(title="cluster" if labels is None else "label", loc="best",
+              fontsize="small", markerscale=3, ncols=1 + len(np.unique(colours)) // 12)
     ax.set_title(f"Embedding ({method.upper() if method == 'pca' else 't-SNE'}), "
                  f"coloured by {'cluster' if labels is None else 'label'}")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.figure.colorbar(scatter, ax=ax, label="cluster" if labels is None else "label")
     return ax
+
+
+def _scatter_by_group(ax, points, groups, plt):
+    """One scatter per group, in a categorical palette, each named in the legend:
+    cluster ids are categories, not a scale."""
+    values = np.unique(groups)
+    palette = plt.get_cmap("tab10" if len(values) <= 10 else "tab20")
+    for i, value in enumerate(values):
+        members = groups == value
+        ax.scatter(points[members, 0], points[members, 1], s=4, color=palette(i % palette.N),
+                   label=str(value))
 
 
 def plot_montage(images, labels, n_per_cluster=8, random_state=0, fig=None):

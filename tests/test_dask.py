@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 
-from hardclust import OnlineHardClustering
+from hardclust import OnlineHardClustering, SmallFirstChunkWarning
 from hardclust.dask import partial_fit_blocks
 
 da = pytest.importorskip("dask.array")
@@ -15,8 +15,9 @@ distributed = pytest.importorskip("dask.distributed")
 def test_partial_fit_blocks_trains_one_block_at_a_time(blobs):
     X, y = blobs
     dX = da.from_array(X, chunks=(60, 3))  # also split along features
-    model = partial_fit_blocks(OnlineHardClustering(n_clusters=4, random_state=0), dX,
-                               passes=15, random_state=0)
+    with pytest.warns(SmallFirstChunkWarning, match="has 60 rows"):  # one block
+        model = partial_fit_blocks(OnlineHardClustering(n_clusters=4, random_state=0), dX,
+                                   passes=15, random_state=0)
     assert model.n_iter_ == 15 * 5
     assert adjusted_rand_score(y, model.predict(X)) > 0.95
 
@@ -55,7 +56,9 @@ def test_dask_ml_incremental_trains_block_by_block(blobs):
     dX = da.from_array(X, chunks=(60, 6))
     wrapped = dask_ml.Incremental(OnlineHardClustering(n_clusters=4, random_state=0),
                                   shuffle_blocks=True, random_state=0)
-    for _ in range(15):  # each fit call is one pass over the blocks
+    with pytest.warns(SmallFirstChunkWarning, match="has 60 rows"):  # one block
+        wrapped.partial_fit(dX)
+    for _ in range(14):  # each fit call is one pass over the blocks
         wrapped.partial_fit(dX)
     assert wrapped.estimator_.n_iter_ == 15 * 5
     assert adjusted_rand_score(y, wrapped.predict(dX).compute()) > 0.95

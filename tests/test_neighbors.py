@@ -236,6 +236,19 @@ def test_neighbors_can_change_between_partial_fit_calls(blobs):
     assert model.n_neighbors_ == 0  # 6 values a sample: narrow
 
 
+def test_auto_trains_a_stream_on_single_samples(wide_X):
+    # a chunk's neighbours are its own: in 50-row chunks of digits they
+    # lowered ACC, in chunks of up to 500 rows they did not help
+    model = OnlineHardClustering(4, random_state=0)
+    assert model.partial_fit(wide_X).n_neighbors_ == 0
+    plain = OnlineHardClustering(4, n_neighbors=0, random_state=0).partial_fit(wide_X)
+    np.testing.assert_array_equal(model.cluster_centers_, plain.cluster_centers_)
+    assert model.fit(wide_X).n_neighbors_ == 10  # fit pairs wide samples
+    assert model.partial_fit(wide_X).n_neighbors_ == 0  # and the stream goes on single
+    paired = OnlineHardClustering(4, n_neighbors=10, random_state=0).partial_fit(wide_X)
+    assert paired.n_neighbors_ == 10  # a number is used as given
+
+
 def test_a_model_pickled_before_pairs_keeps_training_on_single_samples(wide_X):
     state = OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X).__getstate__()
     for name in ("n_neighbors", "neighbor_weight", "n_neighbors_"):
@@ -260,6 +273,8 @@ def test_a_model_saved_before_pairs_keeps_training_on_single_samples(wide_X, tmp
     loaded = OnlineHardClustering.load(path)
     assert loaded.n_neighbors == 0
     assert loaded.partial_fit(wide_X).n_neighbors_ == 0
-    # a model saved now keeps its "auto"
+    # a model saved now keeps its "auto" (which pairs wide samples in fit)
     OnlineHardClustering(4, max_epochs=1, random_state=0).fit(wide_X).save(path)
-    assert OnlineHardClustering.load(path).partial_fit(wide_X).n_neighbors_ == 10
+    again = OnlineHardClustering.load(path)
+    assert again.n_neighbors == "auto" and again.n_neighbors_ == 10
+    assert again.partial_fit(wide_X).n_neighbors_ == 0  # "auto" in a stream

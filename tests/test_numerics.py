@@ -98,7 +98,7 @@ class _BatchNorm2dEncoder(nn.Module):
 def test_batchnorm_on_one_sample_says_what_to_fix_and_keeps_the_model():
     X = _data(60)
     model = OnlineHardClustering(n_clusters=3, encoder=_BatchNormEncoder, latent_dim=4,
-                                 random_state=0).partial_fit(X)
+                                 init="random", random_state=0).partial_fit(X)
     twin = clone(model).partial_fit(X)
     with pytest.raises(ValueError, match="at least 2 samples"):
         model.partial_fit(X[:1])
@@ -114,7 +114,7 @@ def test_batchnorm_on_one_sample_says_what_to_fix_and_keeps_the_model():
 def test_batchnorm_with_several_values_per_channel_trains_on_one_sample():
     X = np.random.RandomState(0).normal(size=(40, 16)).astype(np.float32)
     model = OnlineHardClustering(n_clusters=2, encoder=_BatchNorm2dEncoder, latent_dim=4,
-                                 random_state=0).partial_fit(X)
+                                 init="random", random_state=0).partial_fit(X)
     model.partial_fit(X[:1])
     assert model.n_steps_ == 1 + 1
 

@@ -9,7 +9,7 @@ import torch
 from sklearn.datasets import make_blobs
 from skorch.callbacks import Callback
 
-from hardclust import OnlineHardClustering, SmallFirstChunkWarning
+from hardclust import ClusterCollapseWarning, OnlineHardClustering, SmallFirstChunkWarning
 
 
 @pytest.fixture(scope="module")
@@ -105,14 +105,19 @@ def test_frozen_parameter_changed_is_refused_by_name_and_model_kept(X, name, val
         np.testing.assert_array_equal(a, b)
     model.set_params(**{name: fitted}).partial_fit(X)  # set back: it goes on
     assert model.n_iter_ == 2
-    model.set_params(**{name: value}).fit(X)  # fit starts over with the new value
+    with warnings.catch_warnings():
+        # 5 clusters on 4 blobs, or a random start trained 2 passes: the
+        # warning is right, and not what this test is about
+        warnings.simplefilter("ignore", ClusterCollapseWarning)
+        model.set_params(**{name: value}).fit(X)  # fit starts over with the new value
     assert model.n_iter_ == 2 and model.get_params()[name] is value
 
 
 def test_small_first_chunk_warns_with_the_number_to_pass(X):
     with pytest.warns(SmallFirstChunkWarning, match="has 50 rows.*at least 100 rows"):
         OnlineHardClustering(4, random_state=0).partial_fit(X[:50])
-    with pytest.warns(SmallFirstChunkWarning, match="at least 2048 rows"):
+    with pytest.warns(SmallFirstChunkWarning, match="at least 2048 rows"), \
+            pytest.warns(ClusterCollapseWarning):  # 100 clusters in 4 blobs
         OnlineHardClustering(100, random_state=0).partial_fit(X[:200])
     with warnings.catch_warnings():
         warnings.simplefilter("error", SmallFirstChunkWarning)
@@ -131,20 +136,26 @@ def test_drift_threshold_re_places_centroids_when_the_stream_jumps():
 
     rng = np.random.RandomState(0)
     old, new = rng.uniform(-10, 10, (2, 4, 6))
-    results = {}
+    results, collapsed = {}, {}
     for threshold in (None, 4.0):
         model = OnlineHardClustering(4, drift_threshold=threshold, random_state=0)
         stream = np.random.RandomState(1)
         for chunk in _blob_stream(old, 5, stream):
             model.partial_fit(chunk)
         assert model.n_drift_resets_ == 0  # a stationary stream never triggers it
-        for chunk in _blob_stream(new, 2, stream):
-            model.partial_fit(chunk)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for chunk in _blob_stream(new, 2, stream):
+                model.partial_fit(chunk)
+        collapsed[threshold] = any(issubclass(w.category, ClusterCollapseWarning)
+                                   for w in caught)
         labels = stream.randint(4, size=1000)
         X_new = (new[labels] + stream.normal(size=(1000, 6))).astype(np.float32)
         results[threshold] = (model.n_drift_resets_, adjusted_rand_score(labels, model.predict(X_new)))
     assert results[4.0][0] == 1 and results[4.0][1] > 0.99
     assert results[None][0] == 0
+    # left behind, the old centroids are nobody's nearest, and the model says so
+    assert collapsed == {None: True, 4.0: False}
 
 
 def test_reassignment_leaves_a_stationary_stream_untouched():
@@ -212,3 +223,69 @@ def test_neither_a_refit_nor_a_new_sigma_looks_like_drift():
     model.set_params(sigma="auto", max_epochs=1).fit(chunks[0])
     model.partial_fit(chunks[3])  # no reference carried over from the stream before fit
     assert model.n_drift_resets_ == 0
+
+
+def _digits_stream(**params):
+    """Digits / 16 in 50-row chunks after a first one of 500; per call, whether
+    it warned of empty clusters, and the clusters' rows since last used."""
+    from sklearn.datasets import load_digits
+
+    from hardclust import ClusterCollapseWarning
+
+    X, _ = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)[np.random.RandomState(0).permutation(len(X))]
+    model = OnlineHardClustering(10, random_state=0, **params)
+    bounds = [0, *range(500, len(X), 50), len(X)]
+    calls, unused = [], np.zeros(10, dtype=np.int64)
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.partial_fit(X[start:stop])
+        sizes = np.array(model.history_[-1]["cluster_sizes"])
+        before, unused = unused, np.where(sizes > 0, 0, unused + (stop - start))
+        calls.append({
+            "empty": bool((sizes == 0).any()),
+            "crossed": bool(((unused >= 200) & (before < 200)).any()),
+            "warned": any(issubclass(w.category, ClusterCollapseWarning)
+                          and "nobody's nearest" in str(w.message) for w in caught),
+        })
+    return calls
+
+
+def test_a_stream_warns_of_empty_clusters_only_after_20_rows_per_cluster():
+    # a cluster of 1/10 of the data misses 200 rows by chance with
+    # probability about 0.9^200 = 7e-10; 50 rows, 5e-3 (x10 clusters)
+    calls = _digits_stream()
+    assert sum(c["empty"] for c in calls) >= 5  # each warned before: one chunk is chance
+    assert [c["warned"] for c in calls] == [c["crossed"] for c in calls]
+    assert sum(c["warned"] for c in calls) <= 2
+
+
+def test_a_collapsing_stream_still_warns():
+    calls = _digits_stream(objective="none", init="random", sigma=1e-4)
+    assert any(c["warned"] for c in calls)
+    assert [c["warned"] for c in calls] == [c["crossed"] for c in calls]
+
+
+def test_stream_collapse_warns_once_per_run_of_empty_passes():
+    from hardclust import ClusterCollapseWarning
+    from hardclust.exceptions import rows_since_used, warn_if_stream_collapsed
+
+    unused = None
+    seen = []
+    for sizes in ([20, 10, 0, 20], [20, 10, 0, 20], [25, 25, 0, 0], [25, 25, 0, 0],
+                  [10, 10, 5, 25], [0, 25, 15, 10], [0, 25, 15, 10]):  # 50 rows each
+        new = rows_since_used(unused, sizes)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_if_stream_collapsed(unused, new, sigma=1.0, lr=1e-3)
+        seen.append([str(w.message) for w in caught
+                     if issubclass(w.category, ClusterCollapseWarning)])
+        unused = new
+    np.testing.assert_array_equal(unused, [100, 0, 0, 0])
+    # 80 rows per window (20 per cluster): cluster 2 crosses at the 2nd call,
+    # cluster 3 at the 4th, cluster 0 at the 7th
+    assert [len(s) for s in seen] == [0, 1, 0, 1, 0, 0, 1]
+    assert seen[1][0].startswith("1 of 4 clusters were nobody's nearest centroid over "
+                                 "the last 100 or more streamed samples (80 or more")
+    assert seen[3][0].startswith("2 of 4 clusters")

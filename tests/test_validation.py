@@ -10,7 +10,7 @@ import torch
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
-from hardclust import OnlineHardClustering
+from hardclust import OnlineHardClustering, SmallFirstChunkWarning
 from sklearn.base import clone
 
 
@@ -96,7 +96,8 @@ def test_fewer_samples_than_clusters(X):
     with pytest.raises(ValueError, match="n_samples=2 should be >= n_clusters=3"):
         OnlineHardClustering(n_clusters=3).partial_fit(X[:2])
     # later partial_fit chunks may be smaller than n_clusters
-    model = OnlineHardClustering(n_clusters=3, random_state=0).partial_fit(X)
+    with pytest.warns(SmallFirstChunkWarning, match="has 60 rows"):
+        model = OnlineHardClustering(n_clusters=3, random_state=0).partial_fit(X)
     model.partial_fit(X[:1])
     assert model.n_iter_ == 2
 
@@ -282,3 +283,45 @@ def test_optimizer_options_are_parameters(X):
     with pytest.raises(TypeError, match="no_such_option.*optimizer__<name>"):
         bad.fit(X)
     assert not hasattr(bad, "_net")  # nothing half-built is left behind
+
+
+def test_read_only_input_is_copied_before_torch_sees_it():
+    # a pandas frame's values can be read-only; torch.from_numpy warns on them
+    X = np.random.RandomState(0).normal(size=(60, 4)).astype(np.float32)
+    X.flags.writeable = False
+    model = OnlineHardClustering(3, max_epochs=1, random_state=0)
+    tensor = model._validate_X(X, reset=True)
+    assert not np.shares_memory(tensor.numpy(), X)
+    writable = X.copy()
+    assert np.shares_memory(model._validate_X(writable, reset=False).numpy(), writable)
+
+
+def test_a_pandas_pipeline_fits_without_warnings():
+    import warnings
+
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(np.vstack([rng.normal(m, 1, (50, 4)) for m in (-4, 4)]).astype(np.float32),
+                     columns=list("abcd"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe = make_pipeline(StandardScaler(), OnlineHardClustering(2, max_epochs=2,
+                                                                    random_state=0))
+        pipe.set_output(transform="pandas").fit(X)
+        out = pipe.transform(X)
+    assert list(out.columns[:2]) == ["onlinehardclustering0", "onlinehardclustering1"]
+
+
+def test_html_repr_leaves_out_the_deprecated_alias_at_its_default():
+    import warnings
+
+    html = OnlineHardClustering(3)._repr_html_()
+    assert "objective" in html and "regularization" not in html
+    model = OnlineHardClustering(3, regularization="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        assert "regularization" in model._repr_html_()  # set by the user: shown
+    assert "regularization" not in repr(OnlineHardClustering(3))
