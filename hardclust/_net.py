@@ -10,6 +10,8 @@ the assigned cost) and the default callbacks (per-epoch cluster sizes).
 
 import contextlib
 import copy
+import math
+import warnings
 
 import numpy as np
 import torch
@@ -17,7 +19,8 @@ from sklearn.utils import check_random_state as sklearn_check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
-from skorch.utils import to_device, to_tensor
+from skorch.exceptions import DeviceWarning
+from skorch.utils import to_device
 from torch import nn
 
 from ._progress import EpochTable, FitProgress
@@ -26,6 +29,11 @@ from ._progress import EpochTable, FitProgress
 _LINKED_TO_INITIALIZED = "<same as the initialised attribute>"
 # Start of torch's error for BatchNorm in training on one value per channel.
 _BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
+_NON_FINITE = (
+    "the training loss or the latent costs became non-finite (NaN or inf): "
+    "the encoder or centroids diverged. Scale the input (for example with "
+    "StandardScaler), lower lr, or raise sigma."
+)
 
 __all__ = ["ClusterModule", "ClusterNet"]
 
@@ -127,11 +135,14 @@ class TensorDataset(torch.utils.data.Dataset):
 
     ``neighbors`` (n, k), optional: row indices of each sample's nearest
     neighbours in X, from which :class:`ShuffledBatches` draws its views.
+    ``pin_memory``: batches are gathered into page-locked memory, so that
+    their copy to a CUDA device does not block the host.
     """
 
-    def __init__(self, X, neighbors=None):
+    def __init__(self, X, neighbors=None, pin_memory=False):
         self.X = X
         self.neighbors = neighbors
+        self.pin_memory = pin_memory
 
     def __len__(self):
         return len(self.X)
@@ -168,6 +179,7 @@ class ShuffledBatches:
     def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
         self.X = dataset.X
         self.neighbors = getattr(dataset, "neighbors", None)
+        self.pin_memory = getattr(dataset, "pin_memory", False)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
@@ -192,11 +204,20 @@ class ShuffledBatches:
                 views = self.neighbors[order, torch.from_numpy(picks)]
         for start, stop in zip(bounds, bounds[1:]):
             if order is None:
-                yield self.X[start:stop], None
+                yield self._rows(slice(start, stop)), None
             elif views is None:
-                yield self.X[order[start:stop]], None
+                yield self._rows(order[start:stop]), None
             else:
-                yield self.X[order[start:stop]], self.X[views[start:stop]]
+                yield self._rows(order[start:stop]), self._rows(views[start:stop])
+
+    def _rows(self, rows):
+        """``X[rows]``, gathered straight into pinned memory when pinning."""
+        if not self.pin_memory:
+            return self.X[rows]
+        if isinstance(rows, slice):
+            return self.X[rows].pin_memory()
+        out = torch.empty((len(rows), *self.X.shape[1:]), dtype=self.X.dtype, pin_memory=True)
+        return torch.index_select(self.X, 0, rows, out=out)
 
 
 class ClusterStats(Callback):
@@ -205,9 +226,12 @@ class ClusterStats(Callback):
     Sizes count each training point's nearest centroid under the model of
     the moment, which is what ``predict`` would say: hard-regularised
     *assignments* are balanced by construction, so only the nearest-centroid
-    view can reveal a collapse. Counting stays on the device (no sync per
-    batch); the history receives ``cluster_sizes`` (list of int) and
-    ``n_empty`` at each epoch's end.
+    view can reveal a collapse. Counting stays on the device, in a vector
+    of fixed length (``torch.bincount`` would read the largest label back
+    to size its output: a sync per batch); it is read once, at each
+    epoch's end, when the history receives ``cluster_sizes`` (list of int)
+    and ``n_empty``. The counts live only within an epoch and are never
+    pickled.
     """
 
     def on_epoch_begin(self, net, **kwargs):
@@ -218,12 +242,18 @@ class ClusterStats(Callback):
 
     def on_batch_end(self, net, training=False, nearest=None, **kwargs):
         if training and nearest is not None:
-            self.counts_ += torch.bincount(nearest, minlength=len(self.counts_))
+            self.counts_.index_add_(0, nearest, torch.ones_like(nearest))
 
     def on_epoch_end(self, net, **kwargs):
         sizes = self.counts_.cpu().tolist()
+        del self.counts_
         net.history.record("cluster_sizes", sizes)
         net.history.record("n_empty", sum(size == 0 for size in sizes))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("counts_", None)  # an interrupted epoch's counts: device state
+        return state
 
 
 class ClusterNet(NeuralNet):
@@ -250,42 +280,50 @@ class ClusterNet(NeuralNet):
         return callbacks
 
     def train_step_single(self, batch, **fit_params):
+        """Assign the batch (with its views) and compute the assigned cost.
+
+        Host-device synchronisations: the objective's own (``"hard"`` copies
+        the costs to the host for the assignment) and skorch's read of the
+        loss. Nothing else waits for the device: the batch arrives by a
+        non-blocking copy from pinned memory, and the check that the costs
+        are finite is folded into the loss skorch reads (NaN when they are
+        not), which :meth:`on_batch_end` then checks on the host.
+        """
         self._set_training(True)
         Xi, views = unpack_data(batch)
-        Xi = to_tensor(Xi, device=self.device)
+        Xi = to_device_async(Xi, self.device)
         n_points = len(Xi)
         if views is not None:  # one pass over the samples and their views
-            Xi = torch.cat([Xi, to_tensor(views, device=self.device)])
+            Xi = torch.cat([Xi, to_device_async(views, self.device)])
         module = self.module_
         z_raw = module.encoder(Xi)
-        costs = module.costs(module.head(z_raw))
-        costs, view_costs = costs[:n_points], costs[n_points:]
-        if not torch.isfinite(costs).all() or not torch.isfinite(view_costs).all():
-            raise FloatingPointError(
-                "the latent costs became non-finite (NaN or inf): the encoder "
-                "or centroids diverged. Scale the input (for example with "
-                "StandardScaler), lower lr, or raise sigma."
-            )
+        all_costs = module.costs(module.head(z_raw))
+        finite = torch.isfinite(all_costs).all()  # stays on the device
+        costs, view_costs = all_costs[:n_points], all_costs[n_points:]
         nearest = costs.detach().argmin(dim=1)
         if views is not None:
             costs = pair_costs(costs, view_costs, self.neighbor_weight_)
-        loss, labels = self.criterion_(costs)
+        try:
+            loss, labels = self.criterion_(costs)
+        except ValueError as exc:  # the assignment refuses NaN costs
+            if not bool(finite):  # an error path: the sync no longer matters
+                raise FloatingPointError(_NON_FINITE) from exc
+            raise
         # IDEC: keep what clustering does not use yet (modules of 0.2 have no term)
         if getattr(module, "reconstruction", 0.0) > 0:
             loss = loss + module.reconstruction * torch.nn.functional.mse_loss(
                 module.decoder(z_raw), Xi)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                "the training loss became non-finite (NaN or inf): the "
-                "encoder diverged. Scale the input (for example with "
-                "StandardScaler), lower lr, or raise sigma."
-            )
         loss.backward()
         return {
-            "loss": loss,
+            "loss": torch.where(finite, loss.detach(), torch.nan),
             "y_pred": labels,
             "nearest": nearest,
         }
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        """Refuse a non-finite loss, read from the history skorch wrote on the host."""
+        if training and not math.isfinite(self.history[-1, "batches", -1, "train_loss"]):
+            raise FloatingPointError(_NON_FINITE)
 
     @classmethod
     def build(cls, module, criterion, *, optimizer, optimizer_params, lr, batch_size,
@@ -313,16 +351,19 @@ class ClusterNet(NeuralNet):
             raise optimizer_error(optimizer, optimizer_params, exc) from exc
 
     def update(self, *, batch_size, verbose, sigma, criterion=None, log_prior=None,
-               callbacks=None, optimizer=None, optimizer_options=None):
+               callbacks=None, optimizer=None, optimizer_options=None, device=None):
         """Take new settings between training calls.
 
         ``batch_size``, ``verbose`` and ``sigma`` are set every time; the
-        others only when given: a criterion (with its ``log_prior``), new
-        callbacks (deep-copied and initialised), a new optimizer class
-        (fresh state) and ``optimizer_options`` (``lr`` and
-        ``optimizer__*``; without a new class they change the parameter
-        groups in place, so Adam keeps its moments).
+        others only when given: a device (see :meth:`move_to`), a criterion
+        (with its ``log_prior``), new callbacks (deep-copied and
+        initialised), a new optimizer class (fresh state) and
+        ``optimizer_options`` (``lr`` and ``optimizer__*``; without a new
+        class they change the parameter groups in place, so Adam keeps its
+        moments).
         """
+        if device is not None:
+            self.move_to(device)
         self.batch_size, self.verbose = batch_size, verbose
         self.module_.sigma = float(sigma)
         if criterion is not None:
@@ -343,6 +384,39 @@ class ClusterNet(NeuralNet):
         elif optimizer_options:
             self.set_params(**optimizer_options)
 
+    def move_to(self, device):
+        """Move the module, criterion and optimizer state to ``device``.
+
+        The parameters keep their identity (``Module.to`` changes their
+        data in place), so the optimizer and anything holding it (a
+        learning-rate scheduler) go on with them; the optimizer's state
+        (Adam's moments) follows through a state-dict round trip, which
+        casts each state tensor to its parameter's device.
+        """
+        device = torch.device(device)
+        if device == torch.device(self.device):
+            return
+        self.device = str(device)
+        self.module_.to(device)
+        self.criterion_ = to_device(self.criterion_, device)
+        self.optimizer_.load_state_dict(self.optimizer_.state_dict())
+
+    def initialize_callbacks(self):
+        """skorch's, and the callbacks pickled with its device mapping.
+
+        A callback may hold device tensors (a learning-rate scheduler holds
+        the optimizer and its state). ``callbacks_`` and ``callbacks``
+        (whose instances skorch initialises in place, so they are the same
+        objects) are pickled as ``cuda_dependent`` attributes (the prefix
+        ``"callbacks"`` names both), in one pickle with the module and
+        optimizer: they load on a machine without the device, and a
+        scheduler keeps sharing the optimizer.
+        """
+        super().initialize_callbacks()
+        if "callbacks" not in self.cuda_dependent_attributes_:
+            self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "callbacks"]
+        return self
+
     # The module and criterion are passed as instances, so ``module`` is
     # ``module_`` (and ``criterion`` is ``criterion_``). skorch maps only the
     # trailing-underscore attributes to the CPU when a model pickled on CUDA
@@ -358,6 +432,7 @@ class ClusterNet(NeuralNet):
         return state
 
     def __setstate__(self, state):
+        state = {**state, "device": existing_device(state.get("device"))}
         super().__setstate__(state)
         for name in self._LINKED:
             if isinstance(getattr(self, name, None), str) and \
@@ -378,7 +453,8 @@ class ClusterNet(NeuralNet):
         inference need not switch it. ``planned`` (default ``epochs``) and
         ``resume`` let the progress output span several calls of one fit.
         """
-        dataset = TensorDataset(X, neighbors)
+        dataset = TensorDataset(X, neighbors,
+                                pin_memory=torch.device(self.device).type == "cuda")
         self.neighbor_weight_ = float(neighbor_weight)
         self.planned_epochs_ = epochs if planned is None else planned
         self.progress_resume_ = resume
@@ -422,15 +498,18 @@ class ClusterNet(NeuralNet):
         The encoder sees ``rows`` samples at a time; the head (scale,
         distances, argmin) runs once per ``group_rows``, where one call per
         encoder batch would cost more than a small encoder's forward pass.
+        Each group's result goes to the host as soon as it is computed, so
+        the device holds one group's outputs at a time, whatever len(X).
         """
         module = self.module_
         device = torch.device(self.device)
         outputs = []
         with eval_mode(module):
             for group in X.split(max(rows, group_rows)):
-                outputs.append(module.head(embed(module.encoder, group, rows, device), output))
+                outputs.append(
+                    module.head(embed(module.encoder, group, rows, device), output).cpu())
         if outputs:
-            return (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu()
+            return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
         n_clusters, latent_dim = module.centroids.shape
         shape = {"embedding": (0, latent_dim), "costs": (0, n_clusters), "labels": (0,)}
         return torch.empty(shape[output], dtype=torch.int64 if output == "labels" else None)
@@ -462,8 +541,45 @@ def embed(module, X, batch_size, device):
     ``device``.
     """
     return torch.cat([
-        module(chunk.to(device, non_blocking=True)) for chunk in X.split(batch_size)
+        module(to_device_async(chunk, device, pin=True)) for chunk in X.split(batch_size)
     ])
+
+
+def to_device_async(tensor, device, pin=False):
+    """CPU ``tensor`` on ``device``, without making the host wait for it.
+
+    A copy to CUDA is asynchronous only from page-locked memory: a pinned
+    tensor is copied with ``non_blocking=True``; with ``pin``, a pageable
+    one is first copied into pinned memory (a host copy, which the
+    transfer of pageable memory makes anyway). On the CPU it is returned
+    as is.
+    """
+    device = torch.device(device)
+    if device.type != "cuda":
+        return tensor.to(device)
+    if pin and not tensor.is_pinned():
+        tensor = tensor.pin_memory()
+    return tensor.to(device, non_blocking=tensor.is_pinned())
+
+
+def existing_device(device):
+    """``device`` if it exists here; ``cuda:N`` beyond the GPUs present -> ``cuda``.
+
+    Used when unpickling, so that a model pickled on a machine's second
+    GPU loads on a machine with one. A missing CUDA is left to skorch,
+    which maps to the CPU with a ``DeviceWarning``.
+    """
+    if device is None:
+        return device
+    target = torch.device(device)
+    if target.type != "cuda" or target.index is None or not torch.cuda.is_available() \
+            or target.index < torch.cuda.device_count():
+        return device
+    warnings.warn(
+        f"This model was pickled on {target}, which this machine does not have "
+        f"({torch.cuda.device_count()} GPU(s)); it is loaded on cuda instead.",
+        DeviceWarning, stacklevel=3)
+    return "cuda"
 
 
 def resolve_device(device):

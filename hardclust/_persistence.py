@@ -268,6 +268,8 @@ class PersistenceMixin:
             self._pin_encoder_name()
             if "_frozen" not in self.__dict__:
                 self._upgrade_from_0_2()
+            # pickled when the device could not change between calls
+            self._frozen = {k: v for k, v in self._frozen.items() if k != "device"}
 
     def _pin_encoder_name(self):
         """Keep the CNN of a model fitted when ``"auto"`` meant it: its

@@ -14,7 +14,7 @@ import warnings
 import torch
 
 from ._initialization import balanced_kmeans, reseed_starved
-from ._net import squared_distances
+from ._net import resolve_device, squared_distances
 from ._params import OPTIMIZER_PREFIX, same_value
 from .exceptions import SmallFirstChunkWarning
 from .objectives import make_objective
@@ -69,7 +69,9 @@ class StreamingMixin:
             )
         changed = {k for k in now if k != "objective" and not same_value(now[k], applied.get(k))}
         new_objective = not all(map(same_value, now["objective"], applied["objective"]))
+        self.device_ = resolve_device(self.device)
         self._net.update(
+            device=self.device_,
             batch_size=self.batch_size, verbose=self.verbose, sigma=self.sigma_,
             criterion=make_objective(self._objective, self._log_prior, self.reg_strength)
             if new_objective else None,

@@ -244,7 +244,8 @@ class OnlineHardClustering(
         keyword arguments, as in skorch: ``optimizer=torch.optim.AdamW,
         optimizer__weight_decay=0.01``; grid searches can tune them.
     device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA when available, else the CPU.
+        ``"auto"`` uses CUDA when available, else the CPU. A new value set
+        between ``partial_fit`` calls moves the model at the next call.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (instances, classes or ``(name, callback)``
         tuples), e.g. ``skorch.callbacks.LRScheduler``; copied at ``fit``.
@@ -252,7 +253,9 @@ class OnlineHardClustering(
         Whether ``fit`` and ``partial_fit`` set ``labels_``.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` a progress bar (on a terminal) and about
-        ten summary lines per call; ``2`` a table row per epoch.
+        ten summary lines per call (a stream of ``partial_fit`` calls: a
+        line at its passes 1, 2, 5, 10, 20, 50, ...); ``2`` a table row
+        per epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds the encoder, the start and the shuffling; an int gives
         bit-identical results on CPU. The process-global RNGs of numpy,
@@ -334,7 +337,7 @@ class OnlineHardClustering(
     """
 
     # Set when the model starts; partial_fit refuses to change them afterwards.
-    _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
+    _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init",
                "reconstruction", "decoder", "pretrain_epochs")
 
     _parameter_constraints: dict = {
@@ -719,10 +722,11 @@ class OnlineHardClustering(
         ``lr``, optimizer and its options, ``batch_size``, ``sigma``,
         ``objective``, ``reg_strength``, ``prior``, ``callbacks``,
         ``verbose``, ``compute_labels``, ``reassignment_ratio``,
-        ``drift_threshold``, ``n_neighbors`` and ``neighbor_weight`` (the
-        neighbours are the chunk's own). Changing ``n_clusters``, ``encoder``,
-        ``latent_dim``, ``input_shape``, ``init``, ``device``,
-        ``reconstruction``, ``decoder`` or ``pretrain_epochs`` after the
+        ``drift_threshold``, ``n_neighbors``, ``neighbor_weight`` (the
+        neighbours are the chunk's own) and ``device`` (the model moves).
+        Changing ``n_clusters``, ``encoder``, ``latent_dim``,
+        ``input_shape``, ``init``, ``reconstruction``, ``decoder`` or
+        ``pretrain_epochs`` after the
         first call raises, naming the parameter (``fit`` starts over). ``random_state`` seeds the
         stream at the first call.
 
