@@ -14,11 +14,14 @@ class TensorDataset(torch.utils.data.Dataset):
 
     ``neighbors`` (n, k), optional: row indices of each sample's nearest
     neighbours in X, from which :class:`ShuffledBatches` draws its views.
+    ``pin_memory``: batches are gathered into page-locked memory, so that
+    their copy to a CUDA device does not block the host.
     """
 
-    def __init__(self, X, neighbors=None):
+    def __init__(self, X, neighbors=None, pin_memory=False):
         self.X = X
         self.neighbors = neighbors
+        self.pin_memory = pin_memory
 
     def __len__(self):
         return len(self.X)
@@ -51,6 +54,7 @@ class ShuffledBatches:
     def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
         self.X = dataset.X
         self.neighbors = dataset.neighbors
+        self.pin_memory = dataset.pin_memory
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
@@ -75,9 +79,18 @@ class ShuffledBatches:
                 views = self.neighbors[order, torch.from_numpy(picks)]
         for start, stop in zip(bounds, bounds[1:]):
             if order is None:
-                yield {"samples": self.X[start:stop]}, None
+                yield {"samples": self._rows(slice(start, stop))}, None
             elif views is None:
-                yield {"samples": self.X[order[start:stop]]}, None
+                yield {"samples": self._rows(order[start:stop])}, None
             else:
-                yield {"samples": self.X[order[start:stop]],
-                       "views": self.X[views[start:stop]]}, None
+                yield {"samples": self._rows(order[start:stop]),
+                       "views": self._rows(views[start:stop])}, None
+
+    def _rows(self, rows):
+        """``X[rows]``, gathered straight into pinned memory when pinning."""
+        if not self.pin_memory:
+            return self.X[rows]
+        if isinstance(rows, slice):
+            return self.X[rows].pin_memory()
+        out = torch.empty((len(rows), *self.X.shape[1:]), dtype=self.X.dtype, pin_memory=True)
+        return torch.index_select(self.X, 0, rows, out=out)

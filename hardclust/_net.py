@@ -11,21 +11,28 @@ the assigned cost) and the default callbacks (per-epoch cluster sizes).
 import contextlib
 import contextvars
 import copy
+import math
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
-from skorch.utils import to_device, to_tensor
+from skorch.utils import to_device
 
 from ._batches import ShuffledBatches, TensorDataset
 # ClusterModule is imported for pickles of earlier releases, which name it here
 from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
-from ._utils import eval_mode, embed, explain_batchnorm_failure, optimizer_error, seeded
+from ._utils import (eval_mode, embed, existing_device, explain_batchnorm_failure,
+                     optimizer_error, seeded, to_device_async)
 
 # Stands, in a pickle, for "the same object as the initialised attribute".
 _LINKED_TO_INITIALIZED = "<same as the initialised attribute>"
+_NON_FINITE = (
+    "the training loss or the latent costs became non-finite (NaN or inf): "
+    "the encoder or centroids diverged. Scale the input (for example with "
+    "StandardScaler), lower lr, or raise sigma."
+)
 
 __all__ = ["ClusterNet"]
 
@@ -40,9 +47,12 @@ class ClusterStats(Callback):
     Sizes count each training point's nearest centroid under the model of
     the moment, which is what ``predict`` would say: hard-regularised
     *assignments* are balanced by construction, so only the nearest-centroid
-    view can reveal a collapse. Counting stays on the device (no sync per
-    batch); the history receives ``cluster_sizes`` (list of int) and
-    ``n_empty`` at each epoch's end.
+    view can reveal a collapse. Counting stays on the device, in a vector
+    of fixed length (``torch.bincount`` would read the largest label back
+    to size its output: a sync per batch); it is read once, at each
+    epoch's end, when the history receives ``cluster_sizes`` (list of int)
+    and ``n_empty``. The counts live only within an epoch and are never
+    pickled.
     """
 
     def on_epoch_begin(self, net, **kwargs):
@@ -53,12 +63,18 @@ class ClusterStats(Callback):
 
     def on_batch_end(self, net, training=False, nearest=None, **kwargs):
         if training and nearest is not None:
-            self.counts_ += torch.bincount(nearest, minlength=len(self.counts_))
+            self.counts_.index_add_(0, nearest, torch.ones_like(nearest))
 
     def on_epoch_end(self, net, **kwargs):
         sizes = self.counts_.cpu().tolist()
+        del self.counts_
         net.history.record("cluster_sizes", sizes)
         net.history.record("n_empty", sum(size == 0 for size in sizes))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("counts_", None)  # an interrupted epoch's counts: device state
+        return state
 
 
 class ClusterNet(NeuralNet):
@@ -90,44 +106,50 @@ class ClusterNet(NeuralNet):
         ``neighbor_weight`` reaches here from :meth:`train_epochs` through
         skorch's ``fit_params``: the weight of a sample's view in the
         pair's cost (:func:`hardclust._model.pair_costs`).
+
+        Host-device synchronisations: the objective's own (``"hard"`` copies
+        the costs to the host for the assignment) and skorch's read of the
+        loss. Nothing else waits for the device: the batch arrives by a
+        non-blocking copy from pinned memory, and the check that the costs
+        are finite is folded into the loss skorch reads (NaN when they are
+        not), which :meth:`on_batch_end` then checks on the host.
         """
         self._set_training(True)
         batch, _ = unpack_data(batch)
         Xi, views = batch["samples"], batch.get("views")
-        Xi = to_tensor(Xi, device=self.device)
+        Xi = to_device_async(Xi, self.device)
         n_points = len(Xi)
         if views is not None:  # one pass over the samples and their views
-            Xi = torch.cat([Xi, to_tensor(views, device=self.device)])
+            Xi = torch.cat([Xi, to_device_async(views, self.device)])
         module = self.module_
         z_raw = module.encoder(Xi)
-        costs = module.costs(module.head(z_raw))
-        costs, view_costs = costs[:n_points], costs[n_points:]
-        if not torch.isfinite(costs).all() or not torch.isfinite(view_costs).all():
-            raise FloatingPointError(
-                "the latent costs became non-finite (NaN or inf): the encoder "
-                "or centroids diverged. Scale the input (for example with "
-                "StandardScaler), lower lr, or raise sigma."
-            )
+        all_costs = module.costs(module.head(z_raw))
+        finite = torch.isfinite(all_costs).all()  # stays on the device
+        costs, view_costs = all_costs[:n_points], all_costs[n_points:]
         nearest = costs.detach().argmin(dim=1)
         if views is not None:
             costs = pair_costs(costs, view_costs, neighbor_weight)
-        loss, labels = self.criterion_(costs)
+        try:
+            loss, labels = self.criterion_(costs)
+        except ValueError as exc:  # the assignment refuses NaN costs
+            if not bool(finite):  # an error path: the sync no longer matters
+                raise FloatingPointError(_NON_FINITE) from exc
+            raise
         # IDEC: keep what clustering does not use yet (modules of 0.2 have no term)
         if getattr(module, "reconstruction", 0.0) > 0:
             loss = loss + module.reconstruction * torch.nn.functional.mse_loss(
                 module.decoder(z_raw), Xi)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                "the training loss became non-finite (NaN or inf): the "
-                "encoder diverged. Scale the input (for example with "
-                "StandardScaler), lower lr, or raise sigma."
-            )
         loss.backward()
         return {
-            "loss": loss,
+            "loss": torch.where(finite, loss.detach(), torch.nan),
             "y_pred": labels,
             "nearest": nearest,
         }
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        """Refuse a non-finite loss, read from the history skorch wrote on the host."""
+        if training and not math.isfinite(self.history[-1, "batches", -1, "train_loss"]):
+            raise FloatingPointError(_NON_FINITE)
 
     @classmethod
     def build(cls, module, criterion, *, optimizer, optimizer_params, lr, batch_size,
@@ -155,16 +177,19 @@ class ClusterNet(NeuralNet):
             raise optimizer_error(optimizer, optimizer_params, exc) from exc
 
     def update(self, *, batch_size, verbose, sigma, criterion=None, log_prior=None,
-               callbacks=None, optimizer=None, optimizer_options=None):
+               callbacks=None, optimizer=None, optimizer_options=None, device=None):
         """Take new settings between training calls.
 
         ``batch_size``, ``verbose`` and ``sigma`` are set every time; the
-        others only when given: a criterion (with its ``log_prior``), new
-        callbacks (deep-copied and initialised), a new optimizer class
-        (fresh state) and ``optimizer_options`` (``lr`` and
-        ``optimizer__*``; without a new class they change the parameter
-        groups in place, so Adam keeps its moments).
+        others only when given: a device (see :meth:`move_to`), a criterion
+        (with its ``log_prior``), new callbacks (deep-copied and
+        initialised), a new optimizer class (fresh state) and
+        ``optimizer_options`` (``lr`` and ``optimizer__*``; without a new
+        class they change the parameter groups in place, so Adam keeps its
+        moments).
         """
+        if device is not None:
+            self.move_to(device)
         self.batch_size, self.verbose = batch_size, verbose
         self.module_.sigma = float(sigma)
         if criterion is not None:
@@ -185,6 +210,39 @@ class ClusterNet(NeuralNet):
         elif optimizer_options:
             self.set_params(**optimizer_options)
 
+    def move_to(self, device):
+        """Move the module, criterion and optimizer state to ``device``.
+
+        The parameters keep their identity (``Module.to`` changes their
+        data in place), so the optimizer and anything holding it (a
+        learning-rate scheduler) go on with them; the optimizer's state
+        (Adam's moments) follows through a state-dict round trip, which
+        casts each state tensor to its parameter's device.
+        """
+        device = torch.device(device)
+        if device == torch.device(self.device):
+            return
+        self.device = str(device)
+        self.module_.to(device)
+        self.criterion_ = to_device(self.criterion_, device)
+        self.optimizer_.load_state_dict(self.optimizer_.state_dict())
+
+    def initialize_callbacks(self):
+        """skorch's, and the callbacks pickled with its device mapping.
+
+        A callback may hold device tensors (a learning-rate scheduler holds
+        the optimizer and its state). ``callbacks_`` and ``callbacks``
+        (whose instances skorch initialises in place, so they are the same
+        objects) are pickled as ``cuda_dependent`` attributes (the prefix
+        ``"callbacks"`` names both), in one pickle with the module and
+        optimizer: they load on a machine without the device, and a
+        scheduler keeps sharing the optimizer.
+        """
+        super().initialize_callbacks()
+        if "callbacks" not in self.cuda_dependent_attributes_:
+            self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "callbacks"]
+        return self
+
     # The module and criterion are passed as instances, so ``module`` is
     # ``module_`` (and ``criterion`` is ``criterion_``). skorch maps only the
     # trailing-underscore attributes to the CPU when a model pickled on CUDA
@@ -200,6 +258,7 @@ class ClusterNet(NeuralNet):
         return state
 
     def __setstate__(self, state):
+        state = {**state, "device": existing_device(state.get("device"))}
         super().__setstate__(state)
         for name in self._LINKED:
             if isinstance(getattr(self, name, None), str) and \
@@ -220,7 +279,8 @@ class ClusterNet(NeuralNet):
         inference need not switch it. ``planned`` (default ``epochs``) and
         ``resume`` let the progress output span several calls of one fit.
         """
-        dataset = TensorDataset(X, neighbors)
+        dataset = TensorDataset(X, neighbors,
+                                pin_memory=torch.device(self.device).type == "cuda")
         planned = epochs if planned is None else planned
         parallel = TRAINING_CONTEXT.get()
         with seeded(seed, torch.device(self.device)), \
@@ -267,15 +327,18 @@ class ClusterNet(NeuralNet):
         The encoder sees ``rows`` samples at a time; the head (scale,
         distances, argmin) runs once per ``group_rows``, where one call per
         encoder batch would cost more than a small encoder's forward pass.
+        Each group's result goes to the host as soon as it is computed, so
+        the device holds one group's outputs at a time, whatever len(X).
         """
         module = self.module_
         device = torch.device(self.device)
         outputs = []
         with eval_mode(module):
             for group in X.split(max(rows, group_rows)):
-                outputs.append(module.head(embed(module.encoder, group, rows, device), output))
+                outputs.append(
+                    module.head(embed(module.encoder, group, rows, device), output).cpu())
         if outputs:
-            return (outputs[0] if len(outputs) == 1 else torch.cat(outputs)).cpu()
+            return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
         n_clusters, latent_dim = module.centroids.shape
         shape = {"embedding": (0, latent_dim), "costs": (0, n_clusters), "labels": (0,)}
         return torch.empty(shape[output], dtype=torch.int64 if output == "labels" else None)

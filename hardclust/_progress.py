@@ -3,7 +3,8 @@
 - ``verbose=1``: :class:`FitProgress`, one progress bar over a whole
   ``fit`` (or ``partial_fit`` call) when the output is a terminal, and a
   summary line about ten times per call (every epoch when there are few),
-  plain text either way.
+  plain text either way; a stream of one-pass calls (``partial_fit``)
+  prints at its passes 1, 2, 5, 10, 20, 50, 100, ...
 - ``verbose=2``: :class:`EpochTable`, skorch's per-epoch table, without
   colour codes when the output is not a terminal.
 """
@@ -17,6 +18,9 @@ from tqdm.auto import tqdm
 
 # Summary lines per call at verbose=1 (plus the last epoch's).
 _SUMMARY_LINES = 10
+# A stream's calls print at epochs m * 10**e for these m: a line count that
+# grows with the log of the stream's length, at steps a reader can predict.
+_STREAM_STEPS = (1, 2, 5)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -25,13 +29,26 @@ def _is_terminal(stream):
     return bool(isatty and isatty())
 
 
+def _stream_reports(epoch):
+    """Whether a one-pass call ending at ``epoch`` (counted over the model's
+    life, from 1) prints: ``epoch`` is 1, 2 or 5 times a power of ten."""
+    while epoch >= 10 and epoch % 10 == 0:
+        epoch //= 10
+    return epoch in _STREAM_STEPS
+
+
 class FitProgress(Callback):
     """One progress bar per training call and a summary line every few epochs.
 
     Active when the net's ``verbose == 1``. The bar (tqdm, cleared when
     done) is drawn only on a terminal; the summary lines give the epoch,
     the mean training loss, the clusters that were nobody's nearest
-    centroid, and the time so far.
+    centroid, and the time so far. A call of one planned epoch (a
+    ``partial_fit`` call) prints only at the epochs of :func:`_stream_reports`,
+    so that a stream of many calls prints a few lines, not one per call.
+
+    Standard output is looked up when writing, never kept, so a model that
+    trained verbosely pickles (and prints where ``sys.stdout`` points now).
     """
 
     def on_train_begin(self, net, X=None, planned_epochs=1, resume=False, **kwargs):
@@ -40,7 +57,6 @@ class FitProgress(Callback):
         self.active_ = net.verbose == 1
         if not self.active_:
             return
-        self.stream_ = sys.stdout
         self.bar_ = None
         if not (resume and hasattr(self, "done_")):
             # a new call (not the next segment of one fit): counters restart
@@ -48,10 +64,10 @@ class FitProgress(Callback):
             self.every_ = max(1, -(-self.epochs_ // _SUMMARY_LINES))
             self.done_ = 0
             self.start_ = time.perf_counter()
-        if _is_terminal(self.stream_):
+        if _is_terminal(sys.stdout):
             batches = -(-len(X) // net.batch_size) if X is not None else None
             self.bar_ = tqdm(total=None if batches is None else batches * self.epochs_,
-                             file=self.stream_, leave=False, unit="batch")
+                             file=sys.stdout, leave=False, unit="batch")
 
     def on_batch_end(self, net, training=False, **kwargs):
         if self.active_ and training and self.bar_ is not None:
@@ -61,21 +77,32 @@ class FitProgress(Callback):
         if not self.active_:
             return
         self.done_ += 1
-        if self.done_ % self.every_ and self.done_ != self.epochs_:
-            return
         row = net.history[-1]
-        line = (f"epoch {row['epoch']:>4d} ({self.done_}/{self.epochs_})  "
+        if self.epochs_ == 1:  # a stream's call: its own pass, at a few of them
+            if not _stream_reports(row["epoch"]):
+                return
+            progress = ""
+        elif self.done_ % self.every_ and self.done_ != self.epochs_:
+            return
+        else:
+            progress = f" ({self.done_}/{self.epochs_})"
+        line = (f"epoch {row['epoch']:>4d}{progress}  "
                 f"loss {row['train_loss']:.4f}  empty clusters {row.get('n_empty', 0)}  "
                 f"{time.perf_counter() - self.start_:.1f}s")
         if self.bar_ is not None:
-            self.bar_.write(line, file=self.stream_)
+            self.bar_.write(line, file=sys.stdout)
         else:
-            print(line, file=self.stream_, flush=True)
+            print(line, file=sys.stdout, flush=True)
 
     def on_train_end(self, net, **kwargs):
         if getattr(self, "active_", False) and self.bar_ is not None:
             self.bar_.close()
             self.bar_ = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("bar_", None)  # a bar holds its stream; it lives within a call
+        return state
 
 
 class EpochTable(PrintLog):

@@ -62,11 +62,12 @@ def live_params(params, lr, objective):
             **{k: v for k, v in params.items() if k.startswith(OPTIMIZER_PREFIX)}}
 
 
-def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prior):
+def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prior, device):
     """Push the parameters changed since the last call into the net.
 
     ``applied`` and ``now`` are :func:`live_params` of the last call and of
-    this one. Returns ``now``, the parameters applied.
+    this one; ``device`` is where the model is to be (it moves). Returns
+    ``now``, the parameters applied.
     """
     optimizer = now["optimizer"]
     accepted = inspect.signature(optimizer).parameters
@@ -82,7 +83,7 @@ def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prio
     new_objective = not all(map(same_value, now["objective"], applied["objective"]))
     objective, strength, _ = now["objective"]
     net.update(
-        batch_size=batch_size, verbose=verbose, sigma=sigma,
+        device=device, batch_size=batch_size, verbose=verbose, sigma=sigma,
         criterion=make_objective(objective, log_prior, strength) if new_objective else None,
         log_prior=log_prior,
         callbacks=(now["callbacks"],) if "callbacks" in changed else None,

@@ -2,10 +2,12 @@
 mode, chunked embedding, and errors that say what to change."""
 
 import contextlib
+import warnings
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state as sklearn_check_random_state
+from skorch.exceptions import DeviceWarning
 
 # Start of torch's error for BatchNorm in training on one value per channel.
 _BATCHNORM_ONE_SAMPLE = "Expected more than 1 value per channel when training"
@@ -37,8 +39,45 @@ def embed(module, X, batch_size, device):
     ``device``.
     """
     return torch.cat([
-        module(chunk.to(device, non_blocking=True)) for chunk in X.split(batch_size)
+        module(to_device_async(chunk, device, pin=True)) for chunk in X.split(batch_size)
     ])
+
+
+def to_device_async(tensor, device, pin=False):
+    """CPU ``tensor`` on ``device``, without making the host wait for it.
+
+    A copy to CUDA is asynchronous only from page-locked memory: a pinned
+    tensor is copied with ``non_blocking=True``; with ``pin``, a pageable
+    one is first copied into pinned memory (a host copy, which the
+    transfer of pageable memory makes anyway). On the CPU it is returned
+    as is.
+    """
+    device = torch.device(device)
+    if device.type != "cuda":
+        return tensor.to(device)
+    if pin and not tensor.is_pinned():
+        tensor = tensor.pin_memory()
+    return tensor.to(device, non_blocking=tensor.is_pinned())
+
+
+def existing_device(device):
+    """``device`` if it exists here; ``cuda:N`` beyond the GPUs present -> ``cuda``.
+
+    Used when unpickling, so that a model pickled on a machine's second
+    GPU loads on a machine with one. A missing CUDA is left to skorch,
+    which maps to the CPU with a ``DeviceWarning``.
+    """
+    if device is None:
+        return device
+    target = torch.device(device)
+    if target.type != "cuda" or target.index is None or not torch.cuda.is_available() \
+            or target.index < torch.cuda.device_count():
+        return device
+    warnings.warn(
+        f"This model was pickled on {target}, which this machine does not have "
+        f"({torch.cuda.device_count()} GPU(s)); it is loaded on cuda instead.",
+        DeviceWarning, stacklevel=3)
+    return "cuda"
 
 
 def resolve_device(device):

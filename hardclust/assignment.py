@@ -102,9 +102,12 @@ def _validate_costs(costs, log_prior):
 
 
 def _wrap_labels(labels, kind, device):
-    if kind == "torch":
-        return torch.from_numpy(labels).to(device)
-    return labels
+    if kind != "torch":
+        return labels
+    labels = torch.from_numpy(labels)
+    if device.type == "cuda":  # from pinned memory the copy does not block the host
+        return labels.pin_memory().to(device, non_blocking=True)
+    return labels.to(device)
 
 
 @njit(cache=True, nogil=True, inline="always")

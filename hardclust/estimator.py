@@ -167,7 +167,8 @@ class OnlineHardClustering(
         The optimizer. Its options are given as ``optimizer__<name>=value``,
         as in skorch (``optimizer__weight_decay=0.01``).
     device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA when available, else the CPU.
+        ``"auto"`` uses CUDA when available, else the CPU. A new value set
+        between ``partial_fit`` calls moves the model at the next call.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (instances, classes or ``(name, callback)``
         tuples), e.g. ``skorch.callbacks.LRScheduler``; copied at ``fit``.
@@ -175,7 +176,8 @@ class OnlineHardClustering(
         Whether ``fit`` and ``partial_fit`` set ``labels_``.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` a progress bar (on a terminal) and about
-        ten summary lines per call; ``2`` a table row per epoch.
+        ten summary lines per call (a stream: at its passes 1, 2, 5, 10,
+        20, 50, ...); ``2`` a table row per epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds the encoder, the start and the shuffling; an int gives
         bit-identical results on CPU. The process-global RNGs are never
@@ -243,7 +245,7 @@ class OnlineHardClustering(
     """
 
     # Set when the model starts; partial_fit refuses to change them afterwards.
-    _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init", "device",
+    _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init",
                "reconstruction", "decoder", "pretrain_epochs")
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
@@ -463,9 +465,11 @@ class OnlineHardClustering(
                 self._build(X, check_random_state(self.random_state))
             else:
                 self._resolve_settings(stream=True)
+                self.device_ = resolve_device(self.device)  # the model moves to a new one
                 self._applied = _streaming.apply_live_params(
                     self._net, self._applied, self._live_params(), batch_size=self.batch_size,
-                    verbose=self.verbose, sigma=self.sigma_, log_prior=self._log_prior)
+                    verbose=self.verbose, sigma=self.sigma_, log_prior=self._log_prior,
+                    device=self.device_)
             self._follow_stream(X, first_call)
             self.max_epochs_ = 1
             self._train(X, 1, neighbors=training_neighbors(X, self.n_neighbors_,
@@ -588,6 +592,8 @@ class OnlineHardClustering(
         # skorch maps a model pickled on CUDA to the CPU when CUDA is absent.
         self.device_ = torch.device(self._net.device)
         _compat.pin_encoder_name(self)
+        # pickled when the device could not change between calls
+        self.__dict__.get("_frozen", {}).pop("device", None)
         if "_frozen" not in self.__dict__:  # pickled by 0.2: give it what partial_fit reads
             kept = {k: v for k, v in self.__dict__.items()
                     if k in ("n_iter_", "n_steps_", "_hardclust_version")}

@@ -1,5 +1,6 @@
 """What ``verbose`` prints: nothing at 0, a few plain lines at 1, a table at 2."""
 
+import pickle
 import re
 
 import numpy as np
@@ -8,6 +9,7 @@ from sklearn.datasets import load_wine
 from sklearn.preprocessing import StandardScaler
 
 from hardclust import OnlineHardClustering
+from hardclust._progress import _stream_reports
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -45,7 +47,7 @@ def test_verbose_between_partial_fit_calls_takes_effect(wine, capsys):
     model = OnlineHardClustering(3, random_state=0).partial_fit(wine)
     assert capsys.readouterr().out == ""
     model.set_params(verbose=1).partial_fit(wine)
-    assert capsys.readouterr().out.startswith("epoch    2 (1/1)")
+    assert capsys.readouterr().out.startswith("epoch    2  loss")
     model.set_params(verbose=0).partial_fit(wine)
     assert capsys.readouterr().out == ""
 
@@ -55,3 +57,27 @@ def test_verbose_one_counts_across_resets(wine, capsys):
                          random_state=0).fit(wine)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 10 and lines[-1].startswith("epoch   50 (50/50)")
+
+
+def test_a_stream_prints_at_passes_1_2_5_10_20(wine, capsys):
+    # one line per partial_fit call before: 101 lines for 101 chunks
+    model = OnlineHardClustering(3, verbose=1, random_state=0)
+    for call in range(25):
+        model.partial_fit(wine[::2] if call % 2 else wine[1::2])
+    lines = capsys.readouterr().out.splitlines()
+    assert [int(line.split()[1]) for line in lines] == [1, 2, 5, 10, 20]
+    assert lines[-1].startswith("epoch   20  loss") and "empty clusters" in lines[-1]
+
+
+def test_stream_reports_at_one_two_five_times_powers_of_ten():
+    assert [e for e in range(1, 1001) if _stream_reports(e)] == [
+        1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+
+
+def test_a_model_fitted_verbosely_pickles_and_prints_where_stdout_is_now(wine, capsys):
+    # the printer kept sys.stdout: "cannot pickle '_io.TextIOWrapper' object"
+    model = OnlineHardClustering(3, max_epochs=4, verbose=1, random_state=0).fit(wine)
+    capsys.readouterr()
+    loaded = pickle.loads(pickle.dumps(model))
+    loaded.partial_fit(wine)
+    assert capsys.readouterr().out.startswith("epoch    5  loss")  # a stream line

@@ -89,7 +89,7 @@ def test_sigma_set_between_calls_takes_effect(X):
 
 @pytest.mark.parametrize("name, value", [
     ("n_clusters", 5), ("latent_dim", 16), ("encoder", "mlp"), ("input_shape", (2, 3)),
-    ("init", "random"), ("device", "cpu"), ("pretrain_epochs", 2),
+    ("init", "random"), ("pretrain_epochs", 2),
 ])
 def test_frozen_parameter_changed_is_refused_by_name_and_model_kept(X, name, value):
     model = _started(X)
