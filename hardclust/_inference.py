@@ -20,7 +20,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._model import squared_distances
-from ._utils import embed, eval_mode
 from .encoders import MLPEncoder
 
 # Chunks embedded before their distances are computed in one call.
@@ -375,7 +374,8 @@ class BaseClustering(TransformerMixin):
         return max(self.batch_size, many)
 
     def _infer(self, X, output):
-        """``"embedding"``, ``"costs"`` or ``"labels"`` of tensor X, on the CPU."""
+        """``"embedding"``, ``"costs"`` or ``"labels"`` of tensor X (or a tuple
+        of them), on the CPU."""
         return self._net.infer_all(X, output, self._inference_rows(),
                                    self.batch_size * _COSTS_GROUP)
 
@@ -397,22 +397,6 @@ class BaseClustering(TransformerMixin):
             Cluster index of each sample.
         """
         return self._infer(self._check_predict_input(X), "labels").numpy()
-
-    def _costs_and_labels(self, X):
-        """``D`` of tensor X and :meth:`predict`'s labels, from one encoder pass.
-
-        The labels are computed as ``_infer(X, "labels")`` computes them
-        (same chunks, same arithmetic), so they are ``predict``'s exactly.
-        """
-        module, device = self._net.module_, torch.device(self._net.device)
-        rows = self._inference_rows()
-        costs, labels = [], []
-        with eval_mode(module):
-            for group in X.split(max(rows, self.batch_size * _COSTS_GROUP)):
-                z = embed(module.encoder, group, rows, device)
-                costs.append(module.head(z, "costs").cpu())
-                labels.append(module.head(z, "labels").cpu())
-        return torch.cat(costs), torch.cat(labels)
 
     def predict_proba(self, X):
         """Cluster probabilities, whose argmax is :meth:`predict`.
@@ -454,7 +438,8 @@ class BaseClustering(TransformerMixin):
             Rows sum to 1; ``proba.argmax(axis=1)`` is ``predict(X)``.
         """
         X = self._check_predict_input(X)
-        costs, labels = self._costs_and_labels(X)
+        # predict's labels exactly: the same chunks and arithmetic, one encoder pass
+        costs, labels = self._infer(X, ("costs", "labels"))
         n_clusters = costs.shape[1]
         if n_clusters == 1:
             return np.ones((len(X), 1))

@@ -322,7 +322,8 @@ class ClusterNet(NeuralNet):
             m.training = mode
 
     def infer_all(self, X, output, rows, group_rows):
-        """``output`` (see :meth:`ClusterModule.head`) of CPU tensor X, on the CPU.
+        """``output`` (see :meth:`ClusterModule.head`) of CPU tensor X, on the CPU;
+        a tuple of outputs gives a tuple, from one encoder pass.
 
         The encoder sees ``rows`` samples at a time; the head (scale,
         distances, argmin) runs once per ``group_rows``, where one call per
@@ -330,15 +331,19 @@ class ClusterNet(NeuralNet):
         Each group's result goes to the host as soon as it is computed, so
         the device holds one group's outputs at a time, whatever len(X).
         """
+        names = (output,) if isinstance(output, str) else tuple(output)
         module = self.module_
         device = torch.device(self.device)
-        outputs = []
+        parts = [[] for _ in names]
         with eval_mode(module):
             for group in X.split(max(rows, group_rows)):
-                outputs.append(
-                    module.head(embed(module.encoder, group, rows, device), output).cpu())
-        if outputs:
-            return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+                z = embed(module.encoder, group, rows, device)
+                for part, name in zip(parts, names):
+                    part.append(module.head(z, name).cpu())
         n_clusters, latent_dim = module.centroids.shape
-        shape = {"embedding": (0, latent_dim), "costs": (0, n_clusters), "labels": (0,)}
-        return torch.empty(shape[output], dtype=torch.int64 if output == "labels" else None)
+        empty = {"embedding": (0, latent_dim), "costs": (0, n_clusters), "labels": (0,)}
+        results = tuple(
+            (part[0] if len(part) == 1 else torch.cat(part)) if part else
+            torch.empty(empty[name], dtype=torch.int64 if name == "labels" else None)
+            for part, name in zip(parts, names))
+        return results[0] if isinstance(output, str) else results
