@@ -1,7 +1,10 @@
-"""The benchmark command (hardclust/benchmark.py), on small slices of the data."""
+"""The benchmark command (hardclust/benchmark/), on small slices of the data."""
 
 import argparse
+import importlib.util
 import json
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -67,6 +70,61 @@ def test_main_rejects_a_reserved_param():
     with pytest.raises(SystemExit) as exc:
         main(["--param", "n_clusters=3"])
     assert exc.value.code == 2
+
+
+# --- The UMAP recipes (umap-kmeans, umap-gmm) ---------------------------------
+
+class _FakeUMAP:
+    """Stands in for umap.UMAP: a seeded projection, recording its settings."""
+
+    made = []
+
+    def __init__(self, **params):
+        self.params = params
+        _FakeUMAP.made.append(params)
+
+    def fit(self, X, y=None):
+        rng = np.random.RandomState(self.params["random_state"])
+        self.projection = rng.normal(size=(X.shape[1], self.params["n_components"]))
+        return self
+
+    def transform(self, X):
+        return np.asarray(X) @ self.projection
+
+
+def test_umap_methods_run_the_recipe_on_the_flat_input(monkeypatch):
+    from hardclust.benchmark import methods
+
+    _FakeUMAP.made.clear()
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=_FakeUMAP))
+    monkeypatch.setattr(methods, "_compile_umap", lambda: None)
+    runs = run_benchmark(["digits-images"], ["umap-kmeans", "umap-gmm"], seeds=[3],
+                         limit=200)
+    assert [r["method"] for r in runs] == ["umap-kmeans", "umap-gmm"]
+    assert all(0 < r["ACC"] <= 1 and r["fit_s"] > 0 for r in runs)
+    assert _FakeUMAP.made == [{"n_components": 10, "n_neighbors": 15, "min_dist": 0.0,
+                               "random_state": 3}] * 2
+    gmm = _make("umap-gmm", 4, 3, None, {})[-1]
+    assert (gmm.n_components, gmm.covariance_type, gmm.random_state) == (4, "full", 3)
+    assert _make("umap-kmeans", 4, 3, None, {})[-1].n_init == 10
+
+
+def test_umap_methods_without_umap_learn_say_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "umap", None)  # import umap raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "hardclust\[bench\]"'):
+        run_benchmark(["iris"], ["kmeans", "umap-gmm"], seeds=[0])
+    with pytest.raises(SystemExit):
+        main(["--datasets", "iris", "--methods", "umap-kmeans", "--quiet"])
+    assert 'pip install "hardclust[bench]"' in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("umap") is None,
+                    reason='umap-learn is not installed (pip install "hardclust[bench]")')
+def test_umap_methods_with_umap_learn_cluster_and_repeat_under_a_seed():
+    # the first UMAP in a process compiles numba code (tens of seconds), once
+    runs = run_benchmark(["iris"], ["umap-kmeans", "umap-gmm", "umap-kmeans"], seeds=[0])
+    assert all(r["ACC"] > 0.6 and r["empty"] == 0 for r in runs)
+    assert runs[0]["ACC"] == runs[2]["ACC"] and runs[0]["NMI"] == runs[2]["NMI"]
 
 
 # --- The development suite (--suite), on tiny data ------------------------------

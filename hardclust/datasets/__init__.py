@@ -42,7 +42,7 @@ The modules: :mod:`~hardclust.datasets.images`, :mod:`~hardclust.datasets.tables
 every public name is importable from ``hardclust.datasets``.
 """
 
-from .images import (
+from .images import (  # noqa: F401 (FASHION_MNIST_ENV: read by scripts)
     FASHION_MNIST_DIR,
     FASHION_MNIST_ENV,
     load_digits,
