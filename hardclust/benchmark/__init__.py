@@ -44,8 +44,8 @@ install --no-deps sktime`` install all of them); see ``DATASET_INFO``.
 The modules: :mod:`~hardclust.benchmark.data` (data sets and suites),
 :mod:`~hardclust.benchmark.methods`, :mod:`~hardclust.benchmark.runs`,
 :mod:`~hardclust.benchmark.tables`, :mod:`~hardclust.benchmark.cli` and
-:mod:`~hardclust.benchmark.harness` (what ``benchmarks/`` and
-``experiments/`` share with the command).
+:mod:`~hardclust.benchmark.harness` (what the repository's benchmark and
+experiment scripts share with the command).
 """
 
 # re-exported: the names scripts and tests import from ``hardclust.benchmark``

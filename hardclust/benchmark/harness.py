@@ -1,4 +1,4 @@
-"""What the benchmark command, ``benchmarks/`` and ``experiments/`` share.
+"""What the benchmark command and the repository's benchmark and experiment scripts share.
 
 One record of the environment for every JSON file they write, and the
 package's own rules for scripts that rebuild a piece of a fit by hand
