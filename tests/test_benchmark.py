@@ -219,3 +219,31 @@ def test_format_columns_aligns_and_rounds():
     assert lines[1].split() == ["a", "0.123", "7"]
     assert lines[2].split() == ["long", "12346", "1234"]
     assert len({len(line) for line in lines}) == 1  # right-aligned to equal widths
+
+
+# --- The harness the scripts share -------------------------------------------------
+
+def test_harness_balanced_kmeans_picks_the_starts_run():
+    from hardclust._initialization import balanced_kmeans as start_rule
+    from hardclust._initialization import log_prior
+    from hardclust.benchmark.harness import balanced_kmeans
+
+    Z = np.random.RandomState(0).normal(size=(300, 5)).astype(np.float32)
+    ours = balanced_kmeans(Z, 4, np.random.RandomState(1))
+    start = start_rule(Z, 4, log_prior(None, 4).double().numpy(), np.random.RandomState(1))
+    # the same run; the start reorders its clusters by size, the harness keeps k-means' order
+    assert sorted(map(tuple, ours.astype(np.float64))) == sorted(map(tuple, start))
+
+
+def test_harness_embed_restores_the_modes_and_matches_a_forward_pass():
+    import torch
+
+    from hardclust.benchmark.harness import embed
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    X = np.random.RandomState(0).normal(size=(10, 4)).astype(np.float32)
+    Z = embed(net, X, batch_size=3)
+    assert net.training and all(m.training for m in net)
+    net.eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(Z, net(torch.from_numpy(X)).numpy(), rtol=1e-6, atol=1e-7)
