@@ -51,12 +51,20 @@ def _umap():
 
 @functools.lru_cache(maxsize=1)
 def _compile_umap():
-    """Run UMAP once on a few points, so that numba's one-off compilation
-    (tens of seconds per process) is not charged to the first timed fit."""
+    """Run UMAP on a few points, so that numba's one-off compilation (tens
+    of seconds to minutes per process) is not charged to the first timed fit.
+
+    numba compiles per input dtype, and UMAP takes another code path (an
+    approximate neighbour search) from 4,096 samples on: each is run once.
+    """
     points = np.random.RandomState(0).rand(60, 4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _umap().UMAP(**UMAP_PARAMS, random_state=0).fit_transform(points)
+        for dtype in (np.float32, np.float64):
+            for approximate in (False, True):
+                _umap().UMAP(**UMAP_PARAMS, random_state=0,
+                             force_approximation_algorithm=approximate
+                             ).fit_transform(points.astype(dtype))
 
 
 def _check_methods(methods):
