@@ -2,14 +2,9 @@
 
 import argparse
 import json
-import os
-import platform
-import sys
-
-import numpy as np
-import torch
 
 from hardclust.benchmark import format_columns
+from hardclust.benchmark.harness import environment
 
 
 def parser(doc):
@@ -33,18 +28,6 @@ def datasets(fashion_n=20_000):
     except FileNotFoundError as exc:
         print(f"skipping Fashion-MNIST: {exc}")
     return triples
-
-
-def environment():
-    return {
-        "python": sys.version.split()[0],
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
-        "machine": platform.machine(),
-    }
 
 
 def dump(path, rows):

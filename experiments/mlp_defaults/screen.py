@@ -26,12 +26,13 @@ from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from hardclust import OnlineHardClustering
+from hardclust.benchmark.harness import auto_epochs
 from hardclust.encoders import MLPEncoder
 from hardclust.metrics import clustering_report
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "late_decline")]
-from _common import auto_epochs, suite_fits, suite_parser  # noqa: E402
+from _common import suite_fits, suite_parser  # noqa: E402
 from scale_norm import scale_norm_mlp  # noqa: E402
 
 

@@ -19,10 +19,10 @@ import pathlib
 import sys
 
 from hardclust import OnlineHardClustering
+from hardclust.benchmark.harness import auto_epochs
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import (  # noqa: E402
-    auto_epochs, dump, fit_by_passes, means, suite_fits, suite_parser, table)
+from _common import dump, fit_by_passes, means, suite_fits, suite_parser, table  # noqa: E402
 
 
 def main(argv=None):

@@ -32,10 +32,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import (balanced_kmeans, default_lr, dump, embed, means, parser,  # noqa: E402
-                     screen_seeds, table)
+from _common import default_lr, dump, means, parser, screen_seeds, table  # noqa: E402
 
 from hardclust import OnlineHardClustering  # noqa: E402
+from hardclust.benchmark.harness import balanced_kmeans, embed  # noqa: E402
 from hardclust.datasets import load_fashion_mnist  # noqa: E402
 from hardclust.encoders import make_encoder  # noqa: E402
 

@@ -1,0 +1,6 @@
+"""``python -m hardclust.benchmark``."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()
