@@ -17,6 +17,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._net import squared_distances
+from ._threads import uses_threads
 from .encoders import MLPEncoder
 
 # Chunks embedded before their distances are computed in one call.
@@ -263,6 +264,7 @@ class InferenceMixin(TransformerMixin):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
 
+    @uses_threads
     def predict(self, X):
         """Nearest cluster of each sample: ``argmin_k D[i, k]``.
 
@@ -278,6 +280,7 @@ class InferenceMixin(TransformerMixin):
         """
         return self._infer(self._check_predict_input(X), "labels").numpy()
 
+    @uses_threads
     def predict_proba(self, X):
         """Cluster probabilities: the average of two posteriors of each sample.
 
@@ -317,6 +320,7 @@ class InferenceMixin(TransformerMixin):
             proba = (proba + torch.softmax(view, dim=1)) / 2
         return proba.numpy()
 
+    @uses_threads
     def transform(self, X):
         """Embed X in the latent space.
 
@@ -332,6 +336,7 @@ class InferenceMixin(TransformerMixin):
         """
         return self._infer(self._check_predict_input(X), "embedding").numpy()
 
+    @uses_threads
     def score(self, X, y=None):
         """Silhouette of ``predict(X)`` in the space of X itself (higher is better).
 

@@ -365,15 +365,18 @@ class ClusterNet(NeuralNet):
                 setattr(self, name, getattr(self, name + "_"))
 
     def train_epochs(self, X, epochs, seed, planned=None, resume=False, neighbors=None,
-                     neighbor_weight=0.0):
-        """``epochs`` shuffled passes over the CPU tensor X.
+                     neighbor_weight=0.0, stop=None):
+        """``epochs`` shuffled passes over the CPU tensor X, or fewer when
+        ``stop()``, asked after each pass, returns True.
 
         With ``neighbors`` (see :class:`TensorDataset`), each sample is
         assigned together with one of its neighbours, weighted by
         ``neighbor_weight`` (:func:`pair_costs`).
 
         torch's RNG is seeded with ``seed`` for the passes (and restored
-        after). Returns the number of optimisation steps taken. The module
+        after). Returns the passes made and the optimisation steps taken
+        (one pass per skorch ``fit_loop``: its batches are drawn from the
+        shared RNG per pass, so the passes are those of one loop). The module
         is left in evaluation mode, as a fitted model rests, so that
         inference need not switch it. ``planned`` (default ``epochs``) and
         ``resume`` let the progress output span several calls of one fit.
@@ -386,19 +389,31 @@ class ClusterNet(NeuralNet):
             self.notify("on_train_begin", X=dataset, y=None)
             try:
                 with explain_batchnorm_failure():
-                    self.fit_loop(dataset, epochs=epochs)
+                    if stop is None:
+                        self.fit_loop(dataset, epochs=epochs)
+                    else:
+                        for done in range(1, epochs + 1):
+                            self.fit_loop(dataset, epochs=1)
+                            if done < epochs and stop():
+                                break
+                        epochs = done
             finally:
                 self.notify("on_train_end", X=dataset, y=None)
         self.module_.eval()
         # skorch records each epoch's batch count: the steps actually taken
-        return int(sum(self.history[-epochs:, "train_batch_count"]))
+        return epochs, int(sum(self.history[-epochs:, "train_batch_count"]))
 
     def snapshot(self):
-        """Everything training or :meth:`set_params` may change, for :meth:`restore`."""
+        """Everything training or :meth:`set_params` may change, for :meth:`restore`.
+
+        Taken before every ``partial_fit`` call: the tensors of the module's
+        and the optimizer's states are cloned (:func:`copy_state`), which
+        costs a fraction of deep-copying their state dicts.
+        """
         return (
             dict(vars(self)),
-            copy.deepcopy(self.module_.state_dict()),
-            copy.deepcopy(self.optimizer_.state_dict()),
+            copy_state(self.module_.state_dict()),
+            copy_state(self.optimizer_.state_dict()),
             len(self.history),
             [m.training for m in self.module_.modules()],
             self.module_.sigma,
@@ -434,6 +449,24 @@ class ClusterNet(NeuralNet):
         n_clusters, latent_dim = module.centroids.shape
         shape = {"embedding": (0, latent_dim), "costs": (0, n_clusters), "labels": (0,)}
         return torch.empty(shape[output], dtype=torch.int64 if output == "labels" else None)
+
+
+def copy_state(state):
+    """A copy of a state dict that training cannot change: tensors cloned,
+    dicts, lists and tuples rebuilt, numbers and strings shared, anything
+    else deep-copied."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        copied = type(state)((key, copy_state(value)) for key, value in state.items())
+        if hasattr(state, "_metadata"):  # module versions, read by load_state_dict
+            copied._metadata = copy.deepcopy(state._metadata)
+        return copied
+    if isinstance(state, (list, tuple)):
+        return type(state)(copy_state(value) for value in state)
+    if state is None or isinstance(state, (bool, int, float, complex, str, torch.dtype)):
+        return state
+    return copy.deepcopy(state)
 
 
 @contextlib.contextmanager

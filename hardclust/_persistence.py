@@ -252,6 +252,8 @@ class PersistenceMixin:
             state = {**state, "n_neighbors": 0, "neighbor_weight": 0.5}
             if "_net" in state:
                 state["n_neighbors_"] = 0
+        # pickled before the thread policy and the early stop: as 0.3 made them
+        state = {"n_threads": "auto", "tol": 1e-3, **state}
         if "objective" not in state:  # pickled by 0.2: parameters added since take defaults
             state = dict(state)
             state["objective"] = state.pop("regularization", "hard")

@@ -33,7 +33,9 @@ from ._params import OPTIMIZER_PREFIX, Callbacks, Centers, Device, Prior, Shape,
     check_cross_params, check_frozen
 from ._inference import InferenceMixin, input_view_sums
 from ._persistence import PersistenceMixin
+from ._stopping import LabelsSettled
 from ._streaming import StreamingMixin
+from ._threads import auto_threads, encoder_flops, forward_flops, limit_threads
 from .encoders import DECODERS, ENCODERS, check_encoder_output, make_decoder, make_encoder
 from .exceptions import warn_if_collapsed, warn_if_merged
 from .objectives import OBJECTIVES, make_objective
@@ -233,8 +235,22 @@ class OnlineHardClustering(
     batch_size : int, default=256
         Mini-batch size for training, and the smallest inference chunk.
     max_epochs : int or "auto", default="auto"
-        Passes over the data made by ``fit``. ``"auto"`` makes at least 10
-        passes and 500 optimisation steps. The value used is ``max_epochs_``.
+        Passes over the data made by ``fit``. ``"auto"`` makes 10 passes,
+        or more on data of fewer than 50 batches, up to 500 optimisation
+        steps, stopping early once the samples' nearest centroids have
+        settled (see ``tol``). The value used is ``max_epochs_`` (the
+        most it makes); ``n_iter_`` counts the passes made.
+
+        .. versionchanged:: 0.3.0
+           ``"auto"`` stops early on small data (it always made 500 steps).
+    tol : float, default=1e-3
+        With ``max_epochs="auto"``: after 10 passes, ``fit`` stops when a
+        pass changed the nearest centroid of at most this fraction of the
+        samples (at least one sample moving counts as a change), twice in
+        a row. 0 stops only when no sample moved. Ignored with an int
+        ``max_epochs``.
+
+        .. versionadded:: 0.3.0
     lr : float or "auto", default="auto"
         Learning rate of the encoder and centroids. ``"auto"`` is 3e-4 for
         the ``"conv2d"`` encoder and 1e-3 (the paper's) otherwise. The value
@@ -245,6 +261,19 @@ class OnlineHardClustering(
         optimizer__weight_decay=0.01``; grid searches can tune them.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU.
+    n_threads : int, "auto" or None, default="auto"
+        torch's intra-op threads during ``fit``, ``partial_fit`` and
+        inference (training also limits numpy's BLAS and scikit-learn's
+        OpenMP to as many). The caller's settings are restored after each
+        call. ``"auto"`` is 1 for encoders whose training step is small
+        (up to 2e9 floating-point operations in the forward pass: every
+        named encoder at the default ``batch_size`` on samples up to
+        28x28 images), where more threads gain little and, on cores that
+        other work keeps busy, cost many times over; larger encoders get
+        torch's own setting. ``None`` leaves torch's setting as it is.
+        The value used is ``n_threads_``.
+
+        .. versionadded:: 0.3.0
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (instances, classes or ``(name, callback)``
         tuples), e.g. ``skorch.callbacks.LRScheduler``; copied at ``fit``.
@@ -280,7 +309,11 @@ class OnlineHardClustering(
     sigma_, lr_ : float
         The ``sigma`` and learning rate used ("auto" resolved).
     max_epochs_ : int
-        Passes over the data per training call (1 for ``partial_fit``).
+        Passes over the data per training call, at most (1 for
+        ``partial_fit``).
+    n_threads_ : int or None
+        The torch threads this model's calls use (``n_threads`` resolved;
+        None: torch's setting of the moment).
     pretrain_epochs_ : int
         Epochs of the autoencoder warm start at the start ("auto" resolved).
     n_neighbors_ : int
@@ -359,9 +392,11 @@ class OnlineHardClustering(
         "drift_threshold": [Interval(Real, 1, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "tol": [Interval(Real, 0, 1, closed="both")],
         "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "optimizer": [type],
         "device": [Device()],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "callbacks": [Callbacks(), None],
         "compute_labels": ["boolean"],
         "verbose": ["verbose"],
@@ -393,9 +428,11 @@ class OnlineHardClustering(
         drift_threshold=None,
         batch_size=256,
         max_epochs="auto",
+        tol=1e-3,
         lr="auto",
         optimizer=torch.optim.Adam,
         device="auto",
+        n_threads="auto",
         callbacks=None,
         compute_labels=True,
         verbose=0,
@@ -424,9 +461,11 @@ class OnlineHardClustering(
         self.drift_threshold = drift_threshold
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.tol = tol
         self.lr = lr
         self.optimizer = optimizer
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.compute_labels = compute_labels
         self.verbose = verbose
@@ -521,6 +560,7 @@ class OnlineHardClustering(
         if self.pretrain_epochs == "auto":
             self.pretrain_epochs_ = (min(self.max_epochs_, -(-_AUTO_PRETRAIN_STEPS // batches))
                                      if self._image_cnn() else 0)
+        self.__dict__.pop("_sample_flops", None)  # a new encoder is counted afresh
         self._resolve_settings()
 
     def _image_cnn(self):
@@ -544,6 +584,20 @@ class OnlineHardClustering(
         if self.n_neighbors == "auto":
             wide = math.prod(self._sample_shape) > _AUTO_NEIGHBORS_MIN_VALUES
             self.n_neighbors_ = _AUTO_NEIGHBORS if wide else 0
+        self.n_threads_ = auto_threads(self.n_threads, self._step_flops())
+
+    def _step_flops(self):
+        """Forward floating-point operations of one training step (counted
+        on the model's encoder once per start, or on a throwaway copy
+        before there is one)."""
+        if "_sample_flops" not in self.__dict__:
+            net = self.__dict__.get("_net")
+            self._sample_flops = (
+                encoder_flops(self.encoder, self._sample_shape, self.latent_dim) if net is None
+                else forward_flops(net.module_.encoder,
+                                   torch.zeros(1, *self._sample_shape, device=self.device_)))
+        pairs = self.n_neighbors_ > 0 and self.neighbor_weight > 0
+        return self._sample_flops * self.batch_size * (2 if pairs else 1)
 
     # ------------------------------------------------------------------
     # Start
@@ -608,13 +662,25 @@ class OnlineHardClustering(
             return None
         return input_neighbors(X, self.n_neighbors_, rng)
 
-    def _train(self, X, epochs, planned=None, resume=False, neighbors=None):
-        """``epochs`` shuffled passes over the tensor X."""
-        self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng),
-                                                planned=planned, resume=resume,
-                                                neighbors=neighbors,
-                                                neighbor_weight=self.neighbor_weight)
+    def _train(self, X, epochs, planned=None, resume=False, neighbors=None, stop=None):
+        """``epochs`` shuffled passes over the tensor X (fewer if ``stop()``
+        says so after one)."""
+        epochs, steps = self._net.train_epochs(X, epochs, draw_seed(self._rng),
+                                               planned=planned, resume=resume,
+                                               neighbors=neighbors,
+                                               neighbor_weight=self.neighbor_weight, stop=stop)
+        self.n_steps_ += steps
         self.n_iter_ += epochs
+
+    def _stopping_rule(self, X):
+        """The early stop of ``max_epochs="auto"`` (:class:`LabelsSettled`),
+        or None: with an int ``max_epochs``, with resets (they keep their
+        schedule), and when ``"auto"`` makes its 10 passes only."""
+        if (self.max_epochs != "auto" or self.reset_interval is not None
+                or self.max_epochs_ <= _AUTO_MIN_EPOCHS):
+            return None
+        return LabelsSettled(lambda: self._infer(X, "labels").numpy(),
+                             min_epochs=_AUTO_MIN_EPOCHS, tol=self.tol)
 
     def _train_with_resets(self, X, epochs, neighbors=None):
         """``epochs`` passes, with a soft reset every ``reset_interval`` of them."""
@@ -622,7 +688,7 @@ class OnlineHardClustering(
         done = 0
         while done < epochs:
             self._train(X, min(interval, epochs - done), planned=epochs, resume=done > 0,
-                        neighbors=neighbors)
+                        neighbors=neighbors, stop=self._stopping_rule(X))
             done = min(done + interval, epochs)
             if epochs - done >= interval:  # the last interval trains undisturbed
                 self._soft_reset(X)
@@ -693,9 +759,10 @@ class OnlineHardClustering(
             Fitted estimator. If training raises, a previously fitted model is
             left exactly as it was.
         """
-        with self._transaction(in_place=False):
+        with self._transaction(in_place=False), contextlib.ExitStack() as threads:
             X = self._validate_X(X, reset=True)
             self._check_params_vs_input(X)
+            threads.enter_context(limit_threads(self.n_threads_, blas=True))
             rng = check_random_state(self.random_state)
             neighbors = self._input_neighbors(X, rng)
             best_score, best = None, None
@@ -740,17 +807,19 @@ class OnlineHardClustering(
             as it was before it.
         """
         first_call = not hasattr(self, "_net")
-        with self._transaction(in_place=True):
+        with self._transaction(in_place=True), contextlib.ExitStack() as threads:
             if not first_call:
                 # scikit-learn validates parameters only at a first partial_fit
                 self._validate_params(frozen=self._frozen)
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_params_vs_input(X, passes=1)
+                threads.enter_context(limit_threads(self.n_threads_, blas=True))
                 self._warn_if_small_first_chunk(len(X))
                 self._build(X, check_random_state(self.random_state))
             else:
                 self._apply_live_params()
+                threads.enter_context(limit_threads(self.n_threads_, blas=True))
             self._follow_drift(X, first_call)
             self.max_epochs_ = 1
             self._train(X, 1, neighbors=self._input_neighbors(X, self._rng))
