@@ -28,8 +28,8 @@ class LabelsSettled:
         ``labels()`` returns the nearest centroid of every training sample
         under the model of the moment (ndarray or Tensor of shape (n,)).
     min_epochs : int
-        Passes always made; labels are read from the one before the last
-        of them on.
+        Passes always made; labels are read from pass ``min_epochs - 2``
+        on, so that a fit can stop after exactly ``min_epochs``.
     tol : float
         Stop after ``_PATIENCE`` passes in a row that each changed the
         label of at most this fraction of the samples.
@@ -46,7 +46,7 @@ class LabelsSettled:
     def __call__(self):
         """Count one pass; True when training may stop after it."""
         self.epoch += 1
-        if self.epoch < self.min_epochs - 1:
+        if self.epoch < self.min_epochs - _PATIENCE:
             return False
         labels = np.asarray(self.labels())
         if self.previous is not None:

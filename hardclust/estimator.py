@@ -237,18 +237,20 @@ class OnlineHardClustering(
     max_epochs : int or "auto", default="auto"
         Passes over the data made by ``fit``. ``"auto"`` makes 10 passes,
         or more on data of fewer than 50 batches, up to 500 optimisation
-        steps, stopping early once the samples' nearest centroids have
-        settled (see ``tol``). The value used is ``max_epochs_`` (the
-        most it makes); ``n_iter_`` counts the passes made.
+        steps; training on single samples (``n_neighbors_ == 0``), it
+        stops early there once the samples' nearest centroids have settled
+        (see ``tol``). The value used is ``max_epochs_`` (the most it
+        makes); ``n_iter_`` counts the passes made.
 
         .. versionchanged:: 0.3.0
-           ``"auto"`` stops early on small data (it always made 500 steps).
+           ``"auto"`` stops early on small tables (it always made 500 steps).
     tol : float, default=1e-3
-        With ``max_epochs="auto"``: after 10 passes, ``fit`` stops when a
-        pass changed the nearest centroid of at most this fraction of the
-        samples (at least one sample moving counts as a change), twice in
-        a row. 0 stops only when no sample moved. Ignored with an int
-        ``max_epochs``.
+        With ``max_epochs="auto"``: from the 10th pass on, ``fit`` stops
+        once two passes in a row have each changed the nearest centroid of
+        at most this fraction of the training samples (on fewer than 1,000
+        samples: of none). Ignored with an int ``max_epochs``, on pairs
+        (``n_neighbors_ > 0``), with ``reset_interval`` and by
+        ``partial_fit``.
 
         .. versionadded:: 0.3.0
     lr : float or "auto", default="auto"
@@ -675,9 +677,12 @@ class OnlineHardClustering(
     def _stopping_rule(self, X):
         """The early stop of ``max_epochs="auto"`` (:class:`LabelsSettled`),
         or None: with an int ``max_epochs``, with resets (they keep their
-        schedule), and when ``"auto"`` makes its 10 passes only."""
+        schedule), when ``"auto"`` makes its 10 passes only, and on pairs,
+        whose labels pause and move again (it cost the wide series sets
+        accuracy, docs/performance.md)."""
+        pairs = self.n_neighbors_ > 0 and self.neighbor_weight > 0
         if (self.max_epochs != "auto" or self.reset_interval is not None
-                or self.max_epochs_ <= _AUTO_MIN_EPOCHS):
+                or self.max_epochs_ <= _AUTO_MIN_EPOCHS or pairs):
             return None
         return LabelsSettled(lambda: self._infer(X, "labels").numpy(),
                              min_epochs=_AUTO_MIN_EPOCHS, tol=self.tol)
