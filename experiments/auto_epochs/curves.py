@@ -1,8 +1,9 @@
 """Per-epoch label changes and accuracy of default fits, for choosing a
 stopping rule for ``max_epochs="auto"``.
 
-For each data set and seed, one default fit (``max_epochs="auto"``, one
-torch thread) records after every epoch: the fraction of the training
+For each data set and seed, one default fit without the early stop
+(``max_epochs`` set to the passes ``"auto"`` makes at most, one torch
+thread) records after every epoch: the fraction of the training
 samples whose nearest centroid changed since the previous epoch, the
 epoch's training loss, and the ACC / ARI of those labels against the
 classes (labels are read only to score, never to train). A rule is then
@@ -56,8 +57,10 @@ def main():
         X, _, y = DATASETS[name]()
         for seed in range(args.seeds):
             RECORD.clear()
+            # the passes "auto" makes at most, as an int: the fit without early stop
+            passes = max(10, -(-500 // -(-len(X) // 256)))
             model = OnlineHardClustering(n_clusters=len(np.unique(y)), random_state=seed,
-                                         callbacks=[Curve()])
+                                         max_epochs=passes, callbacks=[Curve()])
             t = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
