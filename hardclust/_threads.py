@@ -23,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from ._net import seeded
 from .encoders import make_encoder
 
-__all__ = ["auto_threads", "encoder_flops", "forward_flops", "limit_threads", "uses_threads"]
+__all__ = ["auto_threads", "blas_limits", "encoder_flops", "forward_flops", "limit_threads", "uses_threads"]
 
 # n_threads="auto": one thread when a training step's forward pass costs at
 # most this many floating-point operations (counted by torch's
@@ -43,6 +43,13 @@ def _blas_controller():
     if _controller is None:
         _controller = ThreadpoolController()
     return _controller
+
+
+def blas_limits(n_threads):
+    """Context limiting numpy's BLAS and scikit-learn's OpenMP pools to
+    ``n_threads`` (threadpoolctl's ``threadpool_limits``, through the
+    controller made once)."""
+    return _blas_controller().limit(limits=n_threads)
 
 
 def forward_flops(encoder, sample):
@@ -113,7 +120,7 @@ def limit_threads(n_threads, blas=False):
     limits = contextlib.nullcontext()
     if n_threads is not None:
         if blas:
-            limits = _blas_controller().limit(limits=n_threads)
+            limits = blas_limits(n_threads)
         if n_threads != caller:
             torch.set_num_threads(n_threads)
     try:
