@@ -81,10 +81,16 @@ def forward_flops(encoder, sample):
 
 def encoder_flops(encoder, sample_shape, latent_dim):
     """:func:`forward_flops` of the encoder ``encoder`` names (a throwaway
-    copy, built under a private torch seed), on one sample of zeros."""
+    copy, built under a private torch seed), on one sample of zeros; 0
+    when the encoder fails on it."""
     with seeded(0, torch.device("cpu")):
         built = make_encoder(encoder, tuple(sample_shape), latent_dim)
-    return forward_flops(built, torch.zeros(1, *sample_shape))
+    try:
+        return forward_flops(built, torch.zeros(1, *sample_shape))
+    except (RuntimeError, ValueError, TypeError, IndexError):
+        # an encoder that fails on such input is reported with what to
+        # change when the model is built (check_encoder_output); counted as 0
+        return 0
 
 
 def auto_threads(n_threads, step_flops):
