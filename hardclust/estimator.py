@@ -268,11 +268,12 @@ class OnlineHardClustering(
         inference (training also limits numpy's BLAS and scikit-learn's
         OpenMP to as many). The caller's settings are restored after each
         call. ``"auto"`` is 1 for encoders whose training step is small
-        (up to 2e9 floating-point operations in the forward pass: every
-        named encoder at the default ``batch_size`` on samples up to
-        28x28 images), where more threads gain little and, on cores that
-        other work keeps busy, cost many times over; larger encoders get
-        torch's own setting. ``None`` leaves torch's setting as it is.
+        (up to 2e9 floating-point operations in the forward pass: at the
+        default ``batch_size``, the MLP on samples of up to about 4,000
+        values, the image CNN up to 32x32 RGB images), where more threads
+        gain little and, on cores that other work keeps busy, cost many
+        times over; larger encoders get torch's own setting. ``None``
+        leaves torch's setting as it is.
         The value used is ``n_threads_``.
 
         .. versionadded:: 0.3.0
