@@ -9,6 +9,7 @@ in the package knows about older formats.
   take their defaults; no input view; ``encoder="auto"`` built the CNN.
 - 0.3 before neighbour pairs: no ``n_neighbors`` (it trained on single
   samples, so it keeps 0); the input view pickled as a plain dict.
+- 0.3 before the thread policy: no ``n_threads`` or ``tol`` (the defaults).
 """
 
 import warnings
@@ -64,6 +65,8 @@ def upgrade_pickle_state(state, cls):
         state.update(n_neighbors=0, neighbor_weight=0.5)
         if "_net" in state:
             state["n_neighbors_"] = 0
+    # pickled before the thread policy and the early stop: as 0.3 makes them
+    state = {"n_threads": "auto", "tol": 1e-3, **state}
     if "objective" not in state:  # pickled by 0.2: parameters added since take defaults
         state["objective"] = state.pop("regularization", "hard")
         for name, value in cls().get_params(deep=False).items():

@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._model import squared_distances
+from ._threads import uses_threads
 from .encoders import MLPEncoder
 
 # Chunks embedded before their distances are computed in one call.
@@ -383,6 +384,7 @@ class BaseClustering(TransformerMixin):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
 
+    @uses_threads
     def predict(self, X):
         """Nearest cluster of each sample: ``argmin_k D[i, k]``.
 
@@ -398,6 +400,7 @@ class BaseClustering(TransformerMixin):
         """
         return self._infer(self._check_predict_input(X), "labels").numpy()
 
+    @uses_threads
     def predict_proba(self, X):
         """Cluster probabilities, whose argmax is :meth:`predict`.
 
@@ -451,6 +454,7 @@ class BaseClustering(TransformerMixin):
         top = top.clamp_min(_MIN_TOP_OVER_UNIFORM / n_clusters)
         return decided_posterior(cost_gaps(costs, labels), top).numpy()
 
+    @uses_threads
     def transform(self, X):
         """Embed X in the latent space.
 
@@ -466,6 +470,7 @@ class BaseClustering(TransformerMixin):
         """
         return self._infer(self._check_predict_input(X), "embedding").numpy()
 
+    @uses_threads
     def score(self, X, y=None):
         """Silhouette of ``predict(X)`` in the space of X itself (higher is better).
 

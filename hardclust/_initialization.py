@@ -18,7 +18,6 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
@@ -26,6 +25,7 @@ from ._model import ClusterModule
 from ._params import OPTIMIZER_PREFIX
 from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, optimizer_error,
                      seeded)
+from ._threads import blas_limits
 from .encoders import check_encoder_output, make_decoder, make_encoder
 
 # Embeddings k-means sees at initialisation: enough to find every mode,
@@ -187,8 +187,9 @@ def balanced_kmeans(z, n_clusters, log_prior, rng):
     best = None
     # One thread for k-means: scikit-learn's OpenMP pool otherwise
     # competes with torch's for the cores (on digits' embeddings ten runs
-    # took 110-140 ms once torch had run, 93 ms on one thread).
-    with warnings.catch_warnings(), threadpool_limits(1):
+    # took 110-140 ms once torch had run, 93 ms on one thread). Through a
+    # controller made once: making one costs 15-45 ms a call.
+    with warnings.catch_warnings(), blas_limits(1):
         # Fewer distinct points than clusters (e.g. duplicated rows) is
         # allowed: coinciding centroids are separated by training.
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -23,7 +23,7 @@ from ._batches import ShuffledBatches, TensorDataset
 # ClusterModule is imported for pickles of earlier releases, which name it here
 from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
-from ._utils import (eval_mode, embed, existing_device, explain_batchnorm_failure,
+from ._utils import (copy_state, eval_mode, embed, existing_device, explain_batchnorm_failure,
                      optimizer_error, seeded, to_device_async)
 
 # Stands, in a pickle, for "the same object as the initialised attribute".
@@ -266,15 +266,19 @@ class ClusterNet(NeuralNet):
                 setattr(self, name, getattr(self, name + "_"))
 
     def train_epochs(self, X, epochs, seed, planned=None, resume=False, neighbors=None,
-                     neighbor_weight=0.0):
-        """``epochs`` shuffled passes over the CPU tensor X.
+                     neighbor_weight=0.0, stop=None):
+        """``epochs`` shuffled passes over the CPU tensor X, or fewer when
+        ``stop()``, asked after each pass, returns True.
 
         With ``neighbors`` (see :class:`TensorDataset`), each sample is
         assigned together with one of its neighbours, weighted by
         ``neighbor_weight`` (:func:`pair_costs`).
 
         torch's RNG is seeded with ``seed`` for the passes (and restored
-        after). Returns the number of optimisation steps taken. The module
+        after). Returns the passes made and the optimisation steps taken
+        (one pass per skorch ``fit_loop`` when stopping: its batches are
+        drawn from the shared RNG per pass, so the passes are those of one
+        loop). The module
         is left in evaluation mode, as a fitted model rests, so that
         inference need not switch it. ``planned`` (default ``epochs``) and
         ``resume`` let the progress output span several calls of one fit.
@@ -290,20 +294,33 @@ class ClusterNet(NeuralNet):
                         resume=resume)
             try:
                 with explain_batchnorm_failure():
-                    self.fit_loop(dataset, epochs=epochs,
-                                  neighbor_weight=float(neighbor_weight))
+                    if stop is None:
+                        self.fit_loop(dataset, epochs=epochs,
+                                      neighbor_weight=float(neighbor_weight))
+                    else:
+                        for done in range(1, epochs + 1):
+                            self.fit_loop(dataset, epochs=1,
+                                          neighbor_weight=float(neighbor_weight))
+                            if done < epochs and stop():
+                                break
+                        epochs = done
             finally:
                 self.notify("on_train_end", X=dataset, y=None)
         self.module_.eval()
         # skorch records each epoch's batch count: the steps actually taken
-        return int(sum(self.history[-epochs:, "train_batch_count"]))
+        return epochs, int(sum(self.history[-epochs:, "train_batch_count"]))
 
     def snapshot(self):
-        """Everything training or :meth:`set_params` may change, for :meth:`restore`."""
+        """Everything training or :meth:`set_params` may change, for :meth:`restore`.
+
+        Taken before every ``partial_fit`` call: the tensors of the module's
+        and the optimizer's states are cloned (:func:`copy_state`), which
+        costs a fraction of deep-copying their state dicts.
+        """
         return (
             dict(vars(self)),
-            copy.deepcopy(self.module_.state_dict()),
-            copy.deepcopy(self.optimizer_.state_dict()),
+            copy_state(self.module_.state_dict()),
+            copy_state(self.optimizer_.state_dict()),
             len(self.history),
             [m.training for m in self.module_.modules()],
             self.module_.sigma,

@@ -2,6 +2,7 @@
 mode, chunked embedding, and errors that say what to change."""
 
 import contextlib
+import copy
 import warnings
 
 import numpy as np
@@ -148,3 +149,21 @@ def check_random_state(random_state):
 def draw_seed(random_state):
     """A 31-bit seed drawn from a numpy RandomState."""
     return int(random_state.randint(np.iinfo(np.int32).max))
+
+
+def copy_state(state):
+    """A copy of a state dict that training cannot change: tensors cloned,
+    dicts, lists and tuples rebuilt, numbers and strings shared, anything
+    else deep-copied."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().clone()
+    if isinstance(state, dict):
+        copied = type(state)((key, copy_state(value)) for key, value in state.items())
+        if hasattr(state, "_metadata"):  # module versions, read by load_state_dict
+            copied._metadata = copy.deepcopy(state._metadata)
+        return copied
+    if isinstance(state, (list, tuple)):
+        return type(state)(copy_state(value) for value in state)
+    if state is None or isinstance(state, (bool, int, float, complex, str, torch.dtype)):
+        return state
+    return copy.deepcopy(state)

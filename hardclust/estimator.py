@@ -14,6 +14,7 @@ validation in :mod:`hardclust._inference`, the file format in
 """
 
 import warnings
+from contextlib import ExitStack
 
 import numpy as np
 import torch
@@ -34,6 +35,8 @@ from ._neighbors import resolve_n_neighbors, training_neighbors
 from ._net import ClusterNet
 from ._params import PARAMETER_CONSTRAINTS, OptimizerParams, check_cross_params, check_frozen
 from ._state import transaction
+from ._stopping import stopping_rule
+from ._threads import auto_threads, limit_threads, sample_flops
 from ._resets import reset_encoder, reset_segments
 from ._schedule import auto_max_epochs
 from ._utils import check_random_state, draw_seed, resolve_device
@@ -157,8 +160,17 @@ class OnlineHardClustering(
     batch_size : int, default=256
         Mini-batch size for training, and the smallest inference chunk.
     max_epochs : int or "auto", default="auto"
-        Passes over the data made by ``fit``. ``"auto"`` makes at least 10
-        passes and 500 optimisation steps. The value used is ``max_epochs_``.
+        Passes over the data made by ``fit``. ``"auto"`` makes 10 passes,
+        or more on small data, up to 500 optimisation steps; on single
+        samples it stops there once the nearest centroids settle (``tol``).
+        ``max_epochs_`` is the most it makes, ``n_iter_`` counts the passes.
+
+        .. versionchanged:: 0.3.0
+           ``"auto"`` stops early on small tables.
+    tol : float, default=1e-3
+        With ``max_epochs="auto"`` on single samples: from the 10th pass
+        on, ``fit`` stops once two passes in a row have each changed the
+        nearest centroid of at most this fraction of the samples.
     lr : float or "auto", default="auto"
         Learning rate of the encoder and centroids. ``"auto"`` is 3e-4 for
         the ``"conv2d"`` encoder and 1e-3 (the paper's) otherwise. The value
@@ -166,6 +178,13 @@ class OnlineHardClustering(
     optimizer : torch.optim.Optimizer subclass, default=torch.optim.Adam
         The optimizer. Its options are given as ``optimizer__<name>=value``,
         as in skorch (``optimizer__weight_decay=0.01``).
+    n_threads : int, "auto" or None, default="auto"
+        torch's intra-op threads during every call (training also limits
+        numpy's BLAS and scikit-learn's OpenMP to as many); the caller's
+        settings are restored after each call. ``"auto"`` is 1 for encoders
+        whose training step is small (up to 2e9 forward floating-point
+        operations), torch's own setting for larger ones; ``None`` leaves
+        torch's setting as it is. The value used is ``n_threads_``.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU. A new value set
         between ``partial_fit`` calls moves the model at the next call.
@@ -202,9 +221,9 @@ class OnlineHardClustering(
     embedding_scale_ : float
         Fixed factor on the encoder's output set by the start (1.0 for
         ``init="random"``).
-    sigma_, lr_, max_epochs_, pretrain_epochs_, n_neighbors_ : float or int
+    sigma_, lr_, max_epochs_, pretrain_epochs_, n_neighbors_, n_threads_ : float or int
         The values used ("auto" resolved); ``max_epochs_`` is 1 after
-        ``partial_fit``.
+        ``partial_fit``; ``n_threads_`` None is torch's setting.
     device_ : torch.device
         The device the model lives on.
     history_ : skorch.History
@@ -255,8 +274,9 @@ class OnlineHardClustering(
         decoder="auto", pretrain_epochs=0, n_neighbors="auto", neighbor_weight=0.5,
         sigma="auto", prior=None, objective="hard", reg_strength=1.0, init="k-means", n_init=1,
         reset_interval=None, reset_shrink=0.8, input_shape=None, reassignment_ratio=0.01,
-        drift_threshold=None, batch_size=256, max_epochs="auto", lr="auto",
-        optimizer=torch.optim.Adam, device="auto", callbacks=None, compute_labels=True,
+        drift_threshold=None, batch_size=256, max_epochs="auto", tol=1e-3, lr="auto",
+        optimizer=torch.optim.Adam, device="auto", n_threads="auto", callbacks=None,
+        compute_labels=True,
         verbose=0, random_state=None, regularization="deprecated", **optimizer_params,
     ):
         self.n_clusters = n_clusters
@@ -280,9 +300,11 @@ class OnlineHardClustering(
         self.drift_threshold = drift_threshold
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.tol = tol
         self.lr = lr
         self.optimizer = optimizer
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.compute_labels = compute_labels
         self.verbose = verbose
@@ -309,6 +331,7 @@ class OnlineHardClustering(
         self.pretrain_epochs_ = auto_pretrain_epochs(
             self.pretrain_epochs, image_cnn=is_image_cnn(self.encoder),
             max_epochs=self.max_epochs_, n_batches=n_batches)
+        self.__dict__.pop("_sample_flops", None)  # a new encoder is counted afresh
         self._resolve_settings(stream=passes is not None)
 
     def _resolve_settings(self, stream=False):
@@ -323,6 +346,14 @@ class OnlineHardClustering(
             self._objective = self.regularization
         self._log_prior = log_prior(self.prior, self.n_clusters)
         self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, self._sample_shape, stream)
+        if "_sample_flops" not in self.__dict__:  # counted once per start
+            net = self.__dict__.get("_net")
+            self._sample_flops = sample_flops(
+                self.encoder, self._sample_shape, self.latent_dim,
+                built=None if net is None else net.module_.encoder, device=self.device_)
+        pairs = 2 if self.n_neighbors_ > 0 and self.neighbor_weight > 0 else 1
+        self.n_threads_ = auto_threads(self.n_threads,
+                                       self._sample_flops * self.batch_size * pairs)
 
     def _live_params(self):
         return _streaming.live_params(self.get_params(deep=False), self.lr_, self._objective)
@@ -356,18 +387,24 @@ class OnlineHardClustering(
         self.n_reassigned_ = self.n_drift_resets_ = self.n_resets_ = 0
         self._hardclust_version = __version__
 
-    def _train(self, X, epochs, planned=None, resume=False, neighbors=None):
-        """``epochs`` shuffled passes over the tensor X."""
-        self.n_steps_ += self._net.train_epochs(X, epochs, draw_seed(self._rng),
-                                                planned=planned, resume=resume,
-                                                neighbors=neighbors,
-                                                neighbor_weight=self.neighbor_weight)
+    def _train(self, X, epochs, planned=None, resume=False, neighbors=None, stop=None):
+        """``epochs`` shuffled passes over the tensor X (fewer if ``stop()``
+        says so after one)."""
+        epochs, steps = self._net.train_epochs(
+            X, epochs, draw_seed(self._rng), planned=planned, resume=resume,
+            neighbors=neighbors, neighbor_weight=self.neighbor_weight, stop=stop)
+        self.n_steps_ += steps
         self.n_iter_ += epochs
 
     def _train_with_resets(self, X, epochs, neighbors=None):
         """``epochs`` passes, with a soft reset every ``reset_interval`` of them."""
+        stop = stopping_rule(lambda: self._infer(X, "labels").numpy(), tol=self.tol,
+                             max_epochs=self.max_epochs, planned_epochs=epochs,
+                             resets=self.reset_interval is not None,
+                             pairs=neighbors is not None)
         for done, n_epochs, reset_after in reset_segments(epochs, self.reset_interval):
-            self._train(X, n_epochs, planned=epochs, resume=done > 0, neighbors=neighbors)
+            self._train(X, n_epochs, planned=epochs, resume=done > 0, neighbors=neighbors,
+                        stop=stop)
             if reset_after:
                 reset_encoder(self._net.module_, X, encoder=self.encoder,
                               sample_shape=self._sample_shape, latent_dim=self.latent_dim,
@@ -413,9 +450,10 @@ class OnlineHardClustering(
             left exactly as it was.
         """
         # a refit builds a new net: the old one needs no snapshot
-        with transaction(self, rng=self.__dict__.get("_rng")):
+        with transaction(self, rng=self.__dict__.get("_rng")), ExitStack() as threads:
             X = self._validate_X(X, reset=True)
             self._check_params_vs_input(X)
+            threads.enter_context(limit_threads(self.n_threads_, blas=True))
             rng = check_random_state(self.random_state)
             neighbors = training_neighbors(X, self.n_neighbors_, self.neighbor_weight, rng)
             best_score, best = None, None
@@ -454,13 +492,15 @@ class OnlineHardClustering(
             as it was before it.
         """
         first_call = not hasattr(self, "_net")
-        with transaction(self, net=self.__dict__.get("_net"), rng=self.__dict__.get("_rng")):
+        with transaction(self, net=self.__dict__.get("_net"), rng=self.__dict__.get("_rng")), \
+                ExitStack() as threads:
             if not first_call:
                 # scikit-learn validates parameters only at a first partial_fit
                 self._validate_params(frozen=self._frozen)
             X = self._validate_X(X, reset=first_call)
             if first_call:
                 self._check_params_vs_input(X, passes=1)
+                threads.enter_context(limit_threads(self.n_threads_, blas=True))
                 _streaming.warn_if_small_first_chunk(len(X), self.n_clusters, self.init)
                 self._build(X, check_random_state(self.random_state))
             else:
@@ -470,6 +510,7 @@ class OnlineHardClustering(
                     self._net, self._applied, self._live_params(), batch_size=self.batch_size,
                     verbose=self.verbose, sigma=self.sigma_, log_prior=self._log_prior,
                     device=self.device_)
+                threads.enter_context(limit_threads(self.n_threads_, blas=True))
             self._follow_stream(X, first_call)
             self.max_epochs_ = 1
             self._train(X, 1, neighbors=training_neighbors(X, self.n_neighbors_,

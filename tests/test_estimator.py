@@ -264,7 +264,7 @@ def test_clone_gives_unfitted_copy_with_same_params(blobs):
         "optimizer", "device", "callbacks", "compute_labels", "verbose", "random_state",
         "regularization", "reassignment_ratio", "drift_threshold", "reconstruction",
         "decoder", "reset_interval", "reset_shrink", "pretrain_epochs", "n_neighbors",
-        "neighbor_weight",
+        "neighbor_weight", "tol", "n_threads",
     }
 
 
