@@ -13,7 +13,6 @@ validation in :mod:`hardclust._inference`, the file format in
 :mod:`hardclust._persistence` and older releases in :mod:`hardclust._compat`.
 """
 
-import warnings
 from contextlib import ExitStack
 
 import numpy as np
@@ -29,18 +28,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__, _compat, _persistence, _streaming
 from ._inference import BaseClustering, input_view_sums
-from ._initialization import (auto_pretrain_epochs, auto_sigma, initial_module, log_prior,
-                              start_spread)
-from ._neighbors import resolve_n_neighbors, training_neighbors
+from ._initialization import initial_module, start_spread
+from ._neighbors import training_neighbors
 from ._net import ClusterNet
 from ._params import PARAMETER_CONSTRAINTS, OptimizerParams, check_cross_params, check_frozen
 from ._state import transaction
 from ._stopping import stopping_rule
-from ._threads import auto_threads, limit_threads, sample_flops
+from ._settings import call_settings, start_settings
+from ._threads import limit_threads, sample_flops
 from ._resets import reset_encoder, reset_segments
-from ._schedule import auto_max_epochs
 from ._utils import check_random_state, draw_seed, resolve_device
-from .encoders import auto_lr, is_image_cnn
 from .exceptions import rows_since_used, warn_if_collapsed, warn_if_merged, \
     warn_if_stream_collapsed
 from .objectives import make_objective
@@ -77,21 +74,15 @@ class OnlineHardClustering(
         ``"conv2d"`` is a CNN for images, ``"conv1d"`` for sequences (n,
         channels, length). A class or callable is called as
         ``encoder(input_shape, latent_dim)``; an instance is copied.
-
-        .. versionchanged:: 0.3.0
-           ``"auto"`` is the MLP for images too (it was ``"conv2d"``); a
-           model fitted with the old ``"auto"`` keeps its CNN.
     latent_dim : int, default=128
-        Size of the embedding (``transform`` output).
+        Size of the embedding (``transform``'s output).
     reconstruction : float, default=0.0
-        Weight of a reconstruction term: a decoder maps the embedding back
-        to the input and the loss adds ``reconstruction * MSE`` (IDEC-style).
-        0 builds no decoder.
+        Weight of a reconstruction term (IDEC-style): the loss adds
+        ``reconstruction * MSE`` of ``decoder``'s output. 0 builds no decoder.
     decoder : {"auto", "mlp", "conv2d", "conv1d"}, nn.Module subclass, \
             callable or nn.Module, default="auto"
-        The decoder of ``reconstruction`` and of the warm start:
-        ``"auto"`` mirrors a named encoder; a custom encoder needs its own,
-        called as ``decoder(input_shape, latent_dim)``.
+        The decoder of ``reconstruction`` and of the warm start; ``"auto"``
+        mirrors a named encoder.
     pretrain_epochs : int or "auto", default=0
         Epochs of an autoencoder warm start before the k-means start
         (DEC's first stage), with the clustering's optimizer, ``lr`` and
@@ -106,25 +97,17 @@ class OnlineHardClustering(
         than 50 values, else 0 (and 0 in ``partial_fit``, whose chunks hold
         few neighbours); the value used is ``n_neighbors_``.
     neighbor_weight : float, default=0.5
-        Weight of the neighbour in a pair's cost,
-        ``(D[i] + neighbor_weight * D[j]) / (1 + neighbor_weight)``.
+        Weight of the neighbour in a pair's cost, ``(D[i] + w D[j]) / (1 + w)``.
     sigma : float or "auto", default="auto"
         Cluster variance, in squared latent units: too small collapses,
         too large blurs. ``"auto"`` is ``25 / 16 * latent_dim``, a fixed
         ratio to the start's centroid spread. The value used is ``sigma_``.
-
-        .. versionchanged:: 0.2.0
-           ``"auto"`` replaced a fixed 200.
     prior : array-like of shape (n_clusters,), default=None
-        Prior probability of each cluster (normalised to sum to 1); ``None``
-        is uniform.
+        Prior probability of each cluster (normalised); ``None``: uniform.
     objective : {"hard", "none", "sinkhorn", "entropy", "variance"}, \
             default="hard"
         How a batch's labels and loss are formed. ``"hard"`` is combination
         assignment (the method); the others are the paper's baselines.
-
-        .. versionadded:: 0.3.0
-           Replaces ``regularization``.
     reg_strength : float, default=1.0
         Weight of the ``"entropy"`` and ``"variance"`` penalties.
     init : {"k-means", "random"}, callable or array-like of shape \
@@ -135,13 +118,12 @@ class OnlineHardClustering(
         callable ``init(Z, n_clusters, random_state)`` replaces the k-means
         step; an array gives the centroids. ``"random"``: ``N(0, I)``.
     n_init : int, default=1
-        Trainings ``fit`` runs; the one whose predictions use the most
-        clusters, then with the highest silhouette in its own embedding,
-        is kept. No label is looked at.
+        Trainings ``fit`` runs; the one using the most clusters, then with
+        the highest silhouette in its own embedding, is kept (no labels).
     reset_interval : int or None, default=None
         Every ``reset_interval`` epochs of ``fit`` (not in its last),
         soft-reset the encoder and re-cluster the centroids (Miklautz et
-        al., 2024). ``None`` never resets.
+        al., 2024). ``None``: never.
     reset_shrink : float, default=0.8
         Part of its weights the encoder keeps at a reset.
     input_shape : tuple of int, default=None
@@ -164,13 +146,10 @@ class OnlineHardClustering(
         or more on small data, up to 500 optimisation steps; on single
         samples it stops there once the nearest centroids settle (``tol``).
         ``max_epochs_`` is the most it makes, ``n_iter_`` counts the passes.
-
-        .. versionchanged:: 0.3.0
-           ``"auto"`` stops early on small tables.
     tol : float, default=1e-3
-        With ``max_epochs="auto"`` on single samples: from the 10th pass
-        on, ``fit`` stops once two passes in a row have each changed the
-        nearest centroid of at most this fraction of the samples.
+        With ``max_epochs="auto"`` on single samples, ``fit`` stops once two
+        passes in a row each changed the nearest centroid of at most this
+        fraction of the samples.
     lr : float or "auto", default="auto"
         Learning rate of the encoder and centroids. ``"auto"`` is 3e-4 for
         the ``"conv2d"`` encoder and 1e-3 (the paper's) otherwise. The value
@@ -179,12 +158,9 @@ class OnlineHardClustering(
         The optimizer. Its options are given as ``optimizer__<name>=value``,
         as in skorch (``optimizer__weight_decay=0.01``).
     n_threads : int, "auto" or None, default="auto"
-        torch's intra-op threads during every call (training also limits
-        numpy's BLAS and scikit-learn's OpenMP to as many); the caller's
-        settings are restored after each call. ``"auto"`` is 1 for encoders
-        whose training step is small (up to 2e9 forward floating-point
-        operations), torch's own setting for larger ones; ``None`` leaves
-        torch's setting as it is. The value used is ``n_threads_``.
+        torch's threads during every call (training also limits BLAS and
+        OpenMP pools), the caller's restored after. ``"auto"``: 1 for small
+        encoders, torch's setting for larger; ``None`` leaves torch's.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU. A new value set
         between ``partial_fit`` calls moves the model at the next call.
@@ -192,15 +168,14 @@ class OnlineHardClustering(
         Extra skorch callbacks (instances, classes or ``(name, callback)``
         tuples), e.g. ``skorch.callbacks.LRScheduler``; copied at ``fit``.
     compute_labels : bool, default=True
-        Whether ``fit`` and ``partial_fit`` set ``labels_``.
+        Whether training sets ``labels_``.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` a progress bar (on a terminal) and about
         ten summary lines per call (a stream: at its passes 1, 2, 5, 10,
         20, 50, ...); ``2`` a table row per epoch.
     random_state : int, RandomState instance or None, default=None
-        Seeds the encoder, the start and the shuffling; an int gives
-        bit-identical results on CPU. The process-global RNGs are never
-        touched.
+        Seeds the encoder, the start and the shuffling (an int: bit-identical
+        results on CPU); the process-global RNGs are never touched.
     regularization : str, default="deprecated"
         Former name of ``objective``.
 
@@ -320,40 +295,19 @@ class OnlineHardClustering(
 
     def _check_params_vs_input(self, X, passes=None):
         """Resolve what depends on the data, once per start (``passes=1``: partial_fit)."""
-        if len(X) < self.n_clusters:
-            raise ValueError(
-                f"n_samples={len(X)} should be >= n_clusters={self.n_clusters}: "
-                "the first training call needs at least one sample per cluster."
-            )
-        self.device_ = resolve_device(self.device)
-        n_batches = -(-len(X) // self.batch_size)
-        self.max_epochs_ = passes or auto_max_epochs(self.max_epochs, n_batches)
-        self.pretrain_epochs_ = auto_pretrain_epochs(
-            self.pretrain_epochs, image_cnn=is_image_cnn(self.encoder),
-            max_epochs=self.max_epochs_, n_batches=n_batches)
+        self.__dict__.update(start_settings(self.get_params(deep=False), len(X), passes))
         self.__dict__.pop("_sample_flops", None)  # a new encoder is counted afresh
         self._resolve_settings(stream=passes is not None)
 
     def _resolve_settings(self, stream=False):
         """Resolve the parameters ``partial_fit`` (``stream=True``) reads at every call."""
-        self.sigma_ = auto_sigma(self.latent_dim) if self.sigma == "auto" else float(self.sigma)
-        self.lr_ = auto_lr(self.encoder) if self.lr == "auto" else self.lr
-        self._objective = self.objective
-        if self.regularization != "deprecated":
-            warnings.warn("'regularization' was renamed 'objective' in 0.3.0 and will be "
-                          "removed in 0.5; pass objective=... instead.", FutureWarning,
-                          stacklevel=4)
-            self._objective = self.regularization
-        self._log_prior = log_prior(self.prior, self.n_clusters)
-        self.n_neighbors_ = resolve_n_neighbors(self.n_neighbors, self._sample_shape, stream)
         if "_sample_flops" not in self.__dict__:  # counted once per start
             net = self.__dict__.get("_net")
-            self._sample_flops = sample_flops(
-                self.encoder, self._sample_shape, self.latent_dim,
-                built=None if net is None else net.module_.encoder, device=self.device_)
-        pairs = 2 if self.n_neighbors_ > 0 and self.neighbor_weight > 0 else 1
-        self.n_threads_ = auto_threads(self.n_threads,
-                                       self._sample_flops * self.batch_size * pairs)
+            self._sample_flops = sample_flops(self.encoder, self._sample_shape, self.latent_dim,
+                                              built=net and net.module_.encoder,
+                                              device=self.device_)
+        self.__dict__.update(call_settings(self.get_params(deep=False), self._sample_shape,
+                                           stream=stream, sample_flops=self._sample_flops))
 
     def _live_params(self):
         return _streaming.live_params(self.get_params(deep=False), self.lr_, self._objective)
@@ -524,25 +478,20 @@ class OnlineHardClustering(
 
     def _follow_stream(self, X, first_call):
         """Re-place the centroids when the chunk X has drifted (``drift_threshold``)."""
-        if self.drift_threshold is None or len(X) < 5 * self.n_clusters:
-            return  # too few points to call a chunk drifted
-        level, moved = _streaming.follow_drift(
-            self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
-            threshold=self.drift_threshold,
-            level=None if first_call else self.__dict__.get("_cost_level"),
-            log_prior=self._log_prior, rng=self._rng)
-        self._cost_level = level
-        self.n_drift_resets_ += moved
+        if self.drift_threshold is not None and len(X) >= 5 * self.n_clusters:
+            self._cost_level, moved = _streaming.follow_drift(
+                self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
+                threshold=self.drift_threshold, log_prior=self._log_prior, rng=self._rng,
+                level=None if first_call else self.__dict__.get("_cost_level"))
+            self.n_drift_resets_ += moved
 
     def save(self, path):
         """Save parameters and weights to a file that is safe to load.
 
-        The file holds only tensors, numbers and strings, and :meth:`load`
-        reads it with ``torch.load(weights_only=True)``, so a file from an
-        untrusted source cannot run code. It keeps what prediction needs,
-        not the optimizer state, history, callbacks or ``labels_``: a
-        loaded model predicts identically, and further ``partial_fit`` calls
-        start a fresh optimizer state.
+        The file holds only tensors, numbers and strings, read back with
+        ``torch.load(weights_only=True)``: a file from an untrusted source
+        cannot run code. It keeps what prediction needs, not the optimizer
+        state, history, callbacks or ``labels_`` (pickle for those).
 
         Parameters
         ----------
@@ -575,6 +524,9 @@ class OnlineHardClustering(
     def load(cls, path, *, encoder=None, decoder=None, device="auto"):
         """Load a model written by :meth:`save` (weights only, no pickle).
 
+        A file that is not one, or whose weights do not fit the encoder,
+        raises ``ValueError``.
+
         Parameters
         ----------
         path : str or path-like
@@ -591,12 +543,6 @@ class OnlineHardClustering(
         -------
         model : OnlineHardClustering
             Fitted, ready to ``predict``.
-
-        Raises
-        ------
-        ValueError
-            If the file is not a hardclust weights file, or the encoder
-            does not match its weights.
         """
         params, saved = _persistence.read_model_file(path, encoder=encoder, decoder=decoder)
         model = cls(**params, device=device)

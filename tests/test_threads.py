@@ -132,11 +132,14 @@ def test_auto_threads_rule():
     assert auto_threads(None, 1e6) is None
 
 
+# one pass of a random start on uniform noise may leave a cluster empty: not
+# what this test is about
+@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")
 def test_auto_counts_the_encoders_work(caller_threads):
     """A wide encoder's step is large enough for torch's own threads."""
     X = np.random.RandomState(0).rand(40, 3000).astype(np.float32)
     big = _model(n_clusters=2, max_epochs=1, n_neighbors=0, init="random",
                  batch_size=1024).fit(X)
-    assert big._step_flops() > 2e9 and big.n_threads_ is None
+    assert big._sample_flops * big.batch_size > 2e9 and big.n_threads_ is None
     small = _model(n_clusters=2, max_epochs=1, n_neighbors=0, init="random").fit(X[:, :30])
     assert small.n_threads_ == 1
