@@ -296,12 +296,13 @@ class OnlineHardClustering(
     def _check_params_vs_input(self, X, passes=None):
         """Resolve what depends on the data, once per start (``passes=1``: partial_fit)."""
         self.__dict__.update(start_settings(self.get_params(deep=False), len(X), passes))
-        self.__dict__.pop("_sample_flops", None)  # a new encoder is counted afresh
+        # a new model's encoder, not a refitted model's old one (other samples)
+        self._sample_flops = sample_flops(self.encoder, self._sample_shape, self.latent_dim)
         self._resolve_settings(stream=passes is not None)
 
     def _resolve_settings(self, stream=False):
         """Resolve the parameters ``partial_fit`` (``stream=True``) reads at every call."""
-        if "_sample_flops" not in self.__dict__:  # counted once per start
+        if "_sample_flops" not in self.__dict__:  # a loaded or unpickled model
             net = self.__dict__.get("_net")
             self._sample_flops = sample_flops(self.encoder, self._sample_shape, self.latent_dim,
                                               built=net and net.module_.encoder,
@@ -309,7 +310,7 @@ class OnlineHardClustering(
         self.__dict__.update(call_settings(self.get_params(deep=False), self._sample_shape,
                                            stream=stream, sample_flops=self._sample_flops))
 
-    def _live_params(self):
+    def _live_params(self):  # the parameters partial_fit pushes into the net
         return _streaming.live_params(self.get_params(deep=False), self.lr_, self._objective)
 
     def _build(self, X, rng, scale=None):
@@ -342,8 +343,7 @@ class OnlineHardClustering(
         self._hardclust_version = __version__
 
     def _train(self, X, epochs, planned=None, resume=False, neighbors=None, stop=None):
-        """``epochs`` shuffled passes over the tensor X (fewer if ``stop()``
-        says so after one)."""
+        """``epochs`` shuffled passes over the tensor X (fewer if ``stop()`` says so)."""
         epochs, steps = self._net.train_epochs(
             X, epochs, draw_seed(self._rng), planned=planned, resume=resume,
             neighbors=neighbors, neighbor_weight=self.neighbor_weight, stop=stop)

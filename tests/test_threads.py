@@ -143,3 +143,13 @@ def test_auto_counts_the_encoders_work(caller_threads):
     assert big._sample_flops * big.batch_size > 2e9 and big.n_threads_ is None
     small = _model(n_clusters=2, max_epochs=1, n_neighbors=0, init="random").fit(X[:, :30])
     assert small.n_threads_ == 1
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")
+def test_a_refit_on_data_of_another_width_counts_the_new_encoder():
+    # the old model's encoder takes 80 values; counting it on 7 would fail
+    rng = np.random.RandomState(0)
+    model = _model(n_clusters=3, max_epochs=1).fit(rng.rand(60, 80).astype(np.float32))
+    wide = model._sample_flops
+    model.fit(rng.rand(60, 7).astype(np.float32))
+    assert model.n_features_in_ == 7 and 0 < model._sample_flops < wide
