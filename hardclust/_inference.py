@@ -384,6 +384,12 @@ class BaseClustering(TransformerMixin):
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
 
+    def fit_predict(self, X, y=None, **kwargs):
+        """Fit, then the labels of X (``labels_``, or ``predict(X)`` when
+        ``compute_labels=False`` keeps none)."""
+        self.fit(X, y, **kwargs)
+        return self.labels_ if "labels_" in self.__dict__ else self.predict(X)
+
     @uses_threads
     def predict(self, X):
         """Nearest cluster of each sample: ``argmin_k D[i, k]``.

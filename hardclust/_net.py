@@ -292,6 +292,7 @@ class ClusterNet(NeuralNet):
             # the progress plan reaches the callbacks as notify's arguments
             self.notify("on_train_begin", X=dataset, y=None, planned_epochs=planned,
                         resume=resume)
+            stopped = False
             try:
                 with explain_batchnorm_failure():
                     if stop is None:
@@ -303,9 +304,9 @@ class ClusterNet(NeuralNet):
                                           neighbor_weight=float(neighbor_weight))
                             if done < epochs and stop():
                                 break
-                        epochs = done
+                        stopped, epochs = done < epochs, done
             finally:
-                self.notify("on_train_end", X=dataset, y=None)
+                self.notify("on_train_end", X=dataset, y=None, stopped=stopped)
         self.module_.eval()
         # skorch records each epoch's batch count: the steps actually taken
         return epochs, int(sum(self.history[-epochs:, "train_batch_count"]))

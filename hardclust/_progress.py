@@ -63,6 +63,7 @@ class FitProgress(Callback):
             self.epochs_ = planned_epochs
             self.every_ = max(1, -(-self.epochs_ // _SUMMARY_LINES))
             self.done_ = 0
+            self.printed_ = None
             self.start_ = time.perf_counter()
         if _is_terminal(sys.stdout):
             batches = -(-len(X) // net.batch_size) if X is not None else None
@@ -86,16 +87,26 @@ class FitProgress(Callback):
             return
         else:
             progress = f" ({self.done_}/{self.epochs_})"
+        self._write(row, progress)
+
+    def _write(self, row, progress, note=""):
         line = (f"epoch {row['epoch']:>4d}{progress}  "
                 f"loss {row['train_loss']:.4f}  empty clusters {row.get('n_empty', 0)}  "
-                f"{time.perf_counter() - self.start_:.1f}s")
+                f"{time.perf_counter() - self.start_:.1f}s{note}")
+        self.printed_ = self.done_
         if self.bar_ is not None:
             self.bar_.write(line, file=sys.stdout)
         else:
             print(line, file=sys.stdout, flush=True)
 
-    def on_train_end(self, net, **kwargs):
-        if getattr(self, "active_", False) and self.bar_ is not None:
+    def on_train_end(self, net, stopped=False, **kwargs):
+        """``stopped``: the fit ended before its planned epochs (the early
+        stop of ``max_epochs="auto"``), whose last epoch is then reported."""
+        if not getattr(self, "active_", False):
+            return
+        if stopped and self.epochs_ > 1 and getattr(self, "printed_", None) != self.done_:
+            self._write(net.history[-1], f" ({self.done_}/{self.epochs_})", "  labels settled")
+        if self.bar_ is not None:
             self.bar_.close()
             self.bar_ = None
 

@@ -296,7 +296,6 @@ class OnlineHardClustering(
     def _check_params_vs_input(self, X, passes=None):
         """Resolve what depends on the data, once per start (``passes=1``: partial_fit)."""
         self.__dict__.update(start_settings(self.get_params(deep=False), len(X), passes))
-        # a new model's encoder, not a refitted model's old one (other samples)
         self._sample_flops = sample_flops(self.encoder, self._sample_shape, self.latent_dim)
         self._resolve_settings(stream=passes is not None)
 
@@ -371,6 +370,7 @@ class OnlineHardClustering(
         """Labels, the input view of ``predict_proba``, and the collapse check
         (of ``fit``'s last pass, or of the stream since each cluster was used)."""
         labels = self._infer(X, "labels").numpy()
+        self.__dict__.pop("labels_", None)  # a refit's data, or none
         if self.compute_labels:
             self.labels_ = labels
         previous = None if reset else self._input_view  # a stream adds up its chunks

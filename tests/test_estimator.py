@@ -487,3 +487,13 @@ def test_regularization_is_a_deprecated_name_for_objective(blobs):
         old = _model(regularization="sinkhorn", max_epochs=1).fit(X)
     new = _model(objective="sinkhorn", max_epochs=1).fit(X)
     np.testing.assert_array_equal(old.cluster_centers_, new.cluster_centers_)
+
+
+def test_compute_labels_false_keeps_no_stale_labels_and_fit_predict_still_labels(blobs):
+    X, _ = blobs
+    model = _model(max_epochs=2).fit(X)
+    model.set_params(compute_labels=False)
+    other = X[:100, :3]  # a refit on other data: the old labels_ must not stay
+    labels = model.fit_predict(other)
+    assert "labels_" not in vars(model)
+    np.testing.assert_array_equal(labels, model.predict(other))

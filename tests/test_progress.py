@@ -81,3 +81,16 @@ def test_a_model_fitted_verbosely_pickles_and_prints_where_stdout_is_now(wine, c
     loaded = pickle.loads(pickle.dumps(model))
     loaded.partial_fit(wine)
     assert capsys.readouterr().out.startswith("epoch    5  loss")  # a stream line
+
+
+def test_verbose_one_reports_the_last_epoch_of_an_early_stop(capsys):
+    # max_epochs="auto" plans 250 passes here and stops at 10: the summary
+    # lines fall every 25 epochs, so only the stop's own line reports it
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (50, 3)), rng.normal(8, 1, (50, 3))]).astype(np.float32)
+    model = OnlineHardClustering(n_clusters=2, latent_dim=8, batch_size=64, random_state=0,
+                                 verbose=1).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert model.n_iter_ < model.max_epochs_
+    assert lines[-1].startswith(f"epoch {model.n_iter_:>4d} ({model.n_iter_}/{model.max_epochs_})")
+    assert lines[-1].endswith("labels settled")
