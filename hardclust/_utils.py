@@ -62,7 +62,8 @@ def to_device_async(tensor, device, pin=False):
 
 
 def existing_device(device):
-    """``device`` if it exists here; ``cuda:N`` beyond the GPUs present -> ``cuda``.
+    """``device`` if it exists here; ``cuda:N`` beyond the GPUs present -> ``cuda``,
+    and ``cpu:N`` -> ``cpu``.
 
     Used when unpickling, so that a model pickled on a machine's second
     GPU loads on a machine with one. A missing CUDA is left to skorch,
@@ -71,6 +72,8 @@ def existing_device(device):
     if device is None:
         return device
     target = torch.device(device)
+    if target.type == "cpu":  # torch restores storages to "cpu", never to "cpu:0"
+        return "cpu"
     if target.type != "cuda" or target.index is None or not torch.cuda.is_available() \
             or target.index < torch.cuda.device_count():
         return device

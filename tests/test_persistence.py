@@ -302,3 +302,11 @@ def test_an_old_auto_cnn_file_loads_as_conv2d(old_auto_cnn, tmp_path):
     saved.update(encoder_auto=True, encoder_name="ConvEncoder")
     torch.save(saved, tmp_path / "old.pt")
     assert OnlineHardClustering.load(tmp_path / "old.pt").encoder == "conv2d"
+
+
+def test_a_model_on_cpu_0_pickles(X):
+    # torch restores storages to "cpu" only: a "cpu:0" map location failed
+    model = _model(device="cpu:0").fit(X)
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.device_ == torch.device("cpu")
