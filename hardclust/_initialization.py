@@ -22,7 +22,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
 from ._model import ClusterModule
-from ._params import OPTIMIZER_PREFIX
+from ._params import optimizer_options
 from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, optimizer_error,
                      seeded)
 from ._threads import blas_limits
@@ -436,10 +436,9 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
     if scale is None:
         scale = 1.0
         if pretrain_epochs > 0:
-            options = {key[len(OPTIMIZER_PREFIX):]: value for key, value in params.items()
-                       if key.startswith(OPTIMIZER_PREFIX)}
             pretrain_autoencoder(encoder, decoder, X, epochs=pretrain_epochs,
-                                 optimizer=params["optimizer"], options=options, lr=lr,
+                                 optimizer=params["optimizer"],
+                                 options=optimizer_options(params, strip=True), lr=lr,
                                  batch_size=params["batch_size"], device=device, rng=rng)
         init = params["init"]
         if not (isinstance(init, str) and init == "random"):

@@ -116,6 +116,13 @@ class Centers(_Constraint):
         return "an array of shape (n_clusters, latent_dim) of finite numbers"
 
 
+def optimizer_options(params, strip=False):
+    """The ``optimizer__<name>`` entries of the dict ``params``; with
+    ``strip``, keyed by ``<name>`` alone (as the optimizer takes them)."""
+    start = len(OPTIMIZER_PREFIX) if strip else 0
+    return {k[start:]: v for k, v in params.items() if k.startswith(OPTIMIZER_PREFIX)}
+
+
 class OptimizerParams:
     """Options of the optimizer as ``optimizer__<name>`` parameters, as in skorch.
 
@@ -136,7 +143,7 @@ class OptimizerParams:
             setattr(self, key, value)
 
     def _optimizer_params(self):
-        return {k: v for k, v in vars(self).items() if k.startswith(OPTIMIZER_PREFIX)}
+        return optimizer_options(vars(self))
 
     def get_params(self, deep=True):
         return {**super().get_params(deep=deep), **self._optimizer_params()}

@@ -16,7 +16,7 @@ import torch
 
 from ._initialization import balanced_kmeans, reseed_starved
 from ._model import squared_distances
-from ._params import OPTIMIZER_PREFIX, same_value
+from ._params import OPTIMIZER_PREFIX, optimizer_options, same_value
 from .exceptions import SmallFirstChunkWarning
 from .objectives import make_objective
 
@@ -59,7 +59,7 @@ def live_params(params, lr, objective):
     """
     return {"lr": lr, "optimizer": params["optimizer"], "callbacks": params["callbacks"],
             "objective": (objective, params["reg_strength"], params["prior"]),
-            **{k: v for k, v in params.items() if k.startswith(OPTIMIZER_PREFIX)}}
+            **optimizer_options(params)}
 
 
 def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prior, device):
