@@ -1,6 +1,8 @@
 """Where training starts: the prior, and centroids on the untrained embedding.
 
-``init="k-means"`` embeds a sample of the first data seen
+``init="graph"`` (the default) clusters a sample of the first data by its
+neighbour graph and fits the model to those labels (:func:`graph_start`,
+the graph's rules in :mod:`hardclust._graph`). ``init="k-means"`` embeds a sample of the first data seen
 (:func:`embed_sample`), runs scikit-learn's k-means on it several times
 and keeps the run whose cluster sizes best match the prior
 (:func:`balanced_kmeans`, :func:`match_prior`); a callable ``init`` replaces
@@ -21,6 +23,8 @@ from sklearn.exceptions import ConvergenceWarning
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
+from ._graph import fit_to_labels, graph_labels, sample_rows
+from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
 from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, optimizer_error,
@@ -155,7 +159,14 @@ def embed_sample(module, X, batch_size, device, rng):
         float64 it took 92 ms instead of 14 ms on 2,048 CNN embeddings.
     """
     n = min(len(X), _INIT_SAMPLE)
-    rows = X[np.sort(rng.choice(len(X), n, replace=False))]
+    return embed_rows(module, X[np.sort(rng.choice(len(X), n, replace=False))], batch_size,
+                      device)
+
+
+def embed_rows(module, rows, batch_size, device):
+    """Embeddings of ``rows`` (a Tensor), BatchNorm calibrated on them
+    (:func:`embed_sample`), as a float32 ndarray."""
+    n = len(rows)
     if n > 1:
         # chunks of at least 2 rows: BatchNorm in training mode needs them
         calibrate_batchnorm(module, rows.tensor_split(max(1, n // max(batch_size, 2))), device)
@@ -441,9 +452,41 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
                                  options=optimizer_options(params, strip=True), lr=lr,
                                  batch_size=params["batch_size"], device=device, rng=rng)
         init = params["init"]
+        if isinstance(init, str) and init == "graph":
+            return graph_start(params, X, rng, encoder=encoder, decoder=decoder, device=device,
+                               sigma=sigma, lr=lr, log_prior=log_prior)
         if not (isinstance(init, str) and init == "random"):
             centroids, scale = start(encoder, X, init=init, log_prior=log_prior,
                                      batch_size=params["batch_size"], device=device, rng=rng)
     return ClusterModule(encoder, centroids, sigma, log_prior, scale,
                          decoder=decoder if reconstruction > 0 else None,
                          reconstruction=reconstruction)
+
+
+def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prior):
+    """The module of ``init="graph"``: centroids at the means of the
+    neighbour graph's clusters (:func:`hardclust._graph.graph_labels`) in
+    the starting embedding, then the model fitted to those labels
+    (:func:`hardclust._graph.fit_to_labels`)."""
+    n_clusters, reconstruction = params["n_clusters"], params["reconstruction"]
+    rows = X[sample_rows(len(X), rng)]
+    prior = log_prior.double().numpy()
+    z = embed_rows(encoder, rows, params["batch_size"], device)
+    if not np.all(np.isfinite(z)):
+        raise FloatingPointError(
+            "the starting encoder produced non-finite embeddings; scale "
+            "the input (for example with StandardScaler)."
+        )
+    labels = graph_labels(search_space(rows), n_clusters,
+                          lambda points, r: balanced_kmeans(points, n_clusters, prior, r), rng)
+    centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)
+                        else z[rng.randint(len(z))].astype(np.float64)
+                        for k in range(n_clusters)])
+    centroids, scale = scale_start(centers, z)
+    module = ClusterModule(encoder, centroids, sigma, log_prior, scale,
+                           decoder=decoder if reconstruction > 0 else None,
+                           reconstruction=reconstruction).to(device)
+    fit_to_labels(module, rows, labels, optimizer=params["optimizer"],
+                  options=optimizer_options(params, strip=True), lr=lr,
+                  batch_size=params["batch_size"], device=device, rng=rng)
+    return module

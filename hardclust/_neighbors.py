@@ -18,7 +18,7 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["input_neighbors", "resolve_n_neighbors", "training_neighbors"]
+__all__ = ["input_neighbors", "resolve_n_neighbors", "search_space", "training_neighbors"]
 
 # n_neighbors="auto": this many neighbours in fit for samples of more than
 # _AUTO_MIN_VALUES values, whatever their layout (digits' 64 flat pixels
@@ -35,7 +35,7 @@ _SEARCH_DIM = 50
 _MAX_BLOCK = 100_000
 
 
-def _search_space(X):
+def search_space(X):
     """X flattened to (n, d) float32, projected on its first ``_SEARCH_DIM``
     principal components when wider; the covariance solver is exact and
     deterministic, and cheap when n is much larger than d."""
@@ -78,7 +78,7 @@ def input_neighbors(X, n_neighbors, rng, max_block=None):
     k = min(n_neighbors, n // n_blocks - 1)
     if k < 1:
         return None
-    features = _search_space(X)
+    features = search_space(X)
     if n_blocks == 1:
         return torch.from_numpy(_block_neighbors(features, k))
     neighbors = np.empty((n, k), dtype=np.int64)

@@ -224,7 +224,7 @@ PARAMETER_CONSTRAINTS = {
     "prior": [Prior(), None],
     "objective": [StrOptions(set(OBJECTIVES))],
     "reg_strength": [Interval(Real, 0, None, closed="left")],
-    "init": [StrOptions({"k-means", "random"}), callable, Centers()],
+    "init": [StrOptions({"graph", "k-means", "random"}), callable, Centers()],
     "n_init": [Interval(Integral, 1, None, closed="left")],
     "reset_interval": [Interval(Integral, 1, None, closed="left"), None],
     "reset_shrink": [Interval(Real, 0, 1, closed="right")],

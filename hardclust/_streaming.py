@@ -37,13 +37,14 @@ def warn_if_small_first_chunk(n_rows, n_clusters, init):
     """Warn (:class:`SmallFirstChunkWarning`) when a first chunk of ``n_rows``
     is too small for the start that ``init`` makes from it."""
     needed = min(_FIRST_CHUNK_PER_CLUSTER * n_clusters, _FIRST_CHUNK_MAX)
-    # "k-means" and a callable init start from this chunk alone; an array
-    # or "random" does not look at it
-    from_chunk = callable(init) or (isinstance(init, str) and init == "k-means")
+    # "graph", "k-means" and a callable init start from this chunk alone;
+    # an array or "random" does not look at it
+    from_chunk = callable(init) or (isinstance(init, str) and init != "random")
     if n_rows < needed and from_chunk:
+        start = "its neighbour graph" if isinstance(init, str) and init == "graph" else "k-means"
         warnings.warn(
             f"the first partial_fit chunk has {n_rows} rows; the model places "
-            f"its {n_clusters} centroids by k-means on this chunk alone, "
+            f"its {n_clusters} centroids by {start} on this chunk alone, "
             f"and later chunks rarely undo a poor start. Pass at least {needed} "
             "rows in the first call (later chunks may be of any size).",
             SmallFirstChunkWarning,

@@ -110,13 +110,13 @@ class OnlineHardClustering(
         assignment (the method); the others are the paper's baselines.
     reg_strength : float, default=1.0
         Weight of the ``"entropy"`` and ``"variance"`` penalties.
-    init : {"k-means", "random"}, callable or array-like of shape \
-            (n_clusters, latent_dim), default="k-means"
-        The start. ``"k-means"`` clusters the starting encoder's
-        embeddings of up to 2048 first samples, then rescales the embedding
-        so that centroids start well apart relative to ``sigma``. A
-        callable ``init(Z, n_clusters, random_state)`` replaces the k-means
-        step; an array gives the centroids. ``"random"``: ``N(0, I)``.
+    init : {"graph", "k-means", "random"}, callable or array-like of shape \
+            (n_clusters, latent_dim), default="graph"
+        The start. ``"graph"`` clusters up to 10,000 first samples by their
+        neighbour graph and fits the model to those labels; ``"k-means"``
+        clusters the starting encoder's embeddings of up to 2048 of them.
+        A callable ``init(Z, n_clusters, random_state)`` replaces that
+        k-means; an array gives the centroids. ``"random"``: ``N(0, I)``.
     n_init : int, default=1
         Trainings ``fit`` runs; the one using the most clusters, then with
         the highest silhouette in its own embedding, is kept (no labels).
@@ -247,7 +247,7 @@ class OnlineHardClustering(
     def __init__(
         self, n_clusters=8, *, encoder="auto", latent_dim=128, reconstruction=0.0,
         decoder="auto", pretrain_epochs=0, n_neighbors="auto", neighbor_weight=0.5,
-        sigma="auto", prior=None, objective="hard", reg_strength=1.0, init="k-means", n_init=1,
+        sigma="auto", prior=None, objective="hard", reg_strength=1.0, init="graph", n_init=1,
         reset_interval=None, reset_shrink=0.8, input_shape=None, reassignment_ratio=0.01,
         drift_threshold=None, batch_size=256, max_epochs="auto", tol=1e-3, lr="auto",
         optimizer=torch.optim.Adam, device="auto", n_threads="auto", callbacks=None,

@@ -344,7 +344,7 @@ def test_merged_centroids_warn_with_a_fix(blobs):
     # centroids, and after 15 epochs most pairs lie within their blob's spread
     X, _ = blobs
     with pytest.warns(ClusterCollapseWarning, match="pairs of centroids merged") as caught:
-        model = _model(n_clusters=8).fit(X)
+        model = _model(n_clusters=8, init="k-means").fit(X)
     message = str(caught[0].message)
     assert "fewer n_clusters" in message and "15 passes" in message
     assert len(np.unique(model.labels_)) == 8  # no cluster is empty: only the gaps tell

@@ -1,0 +1,223 @@
+"""A start from the neighbour graph of the first data: ``init="graph"``.
+
+The first epoch decides most of the partition, and k-means on an untrained
+encoder's embedding can only find what is convex in the input. The
+neighbour graph of the input knows more: on manifolds (two moons,
+handwritten digits) most of a sample's nearest neighbours share its class
+even where its centroid's do not. This start clusters a sample of the
+first data by the graph (:func:`graph_labels`: a spectral embedding of the
+symmetric k-nearest-neighbour graph, then the start's own balanced
+k-means), and fits the model to those labels before training
+(:func:`fit_to_labels`), so that training refines the graph's partition
+instead of k-means'. The graph is built on at most ``_GRAPH_SAMPLE`` rows,
+so the start costs the same on any amount of data and memory stays
+bounded in a stream.
+"""
+
+import numpy as np
+import torch
+from scipy import sparse
+from scipy.sparse.linalg import LinearOperator, eigsh
+from sklearn.neighbors import NearestNeighbors
+
+from ._utils import draw_seed, explain_batchnorm_failure, optimizer_error, seeded
+
+__all__ = ["fit_to_labels", "graph_labels"]
+
+# Rows of the first data the graph is built on: the spectral step's cost
+# grows faster than linearly, and a sample this large holds every cluster.
+_GRAPH_SAMPLE = 10_000
+# Neighbours of each row in the graph.
+_GRAPH_NEIGHBORS = 10
+# tau of the regularised spectral step, as a fraction of the mean degree:
+# enough to join a graph of duplicated rows (the biopsy table's), little
+# enough to leave the well-connected parts their own eigenvectors.
+_REGULARIZATION = 0.01
+# Fitting the model to the graph's labels stops after a pass in which this
+# share of the rows was already given its label (the pass's own forward
+# passes, before each step), or after _FIT_STEPS optimisation steps: small
+# data reach it in a few passes, where a fixed count would cost hundreds.
+_FIT_AGREEMENT = 0.99
+_FIT_STEPS = 200
+
+
+def sample_rows(n_samples, rng, size=None):
+    """Sorted indices of at most ``size`` rows (``_GRAPH_SAMPLE``), drawn
+    without replacement; all rows when there are no more."""
+    size = size or _GRAPH_SAMPLE
+    if n_samples <= size:
+        return np.arange(n_samples)
+    return np.sort(rng.choice(n_samples, size, replace=False))
+
+
+def knn_graph(features, n_neighbors):
+    """The symmetric k-nearest-neighbour graph of ``features`` as a sparse
+    (n, n) matrix: 1 where either row is among the other's ``n_neighbors``
+    nearest, else 0. (Self-tuning weights, each row scaled by its own
+    neighbours' distances, labelled some sets better and failed on
+    duplicated rows and short series: ``experiments/graph_start/``.)"""
+    n = len(features)
+    k = min(n_neighbors, n - 1)
+    neighbors = NearestNeighbors(n_neighbors=k).fit(features).kneighbors(
+        return_distance=False)
+    rows = np.repeat(np.arange(n), k)
+    graph = sparse.csr_matrix((np.ones(n * k), (rows, neighbors.ravel())), shape=(n, n))
+    return graph.maximum(graph.T)
+
+
+def spectral_coordinates(graph, n_components, rng):
+    """Rows of the leading eigenvectors of the graph's regularised
+    normalised adjacency, each scaled to unit length.
+
+    The regularisation (Amini et al., 2013: ``A + tau / n`` everywhere,
+    ``tau`` a fraction ``_REGULARIZATION`` of the mean degree) joins the graph's components: a k-NN graph of
+    data with many duplicated rows falls apart into small components, whose
+    indicator vectors would otherwise fill every leading eigenvector. The
+    dense term is applied as a rank-one update, never formed. The unit
+    rows are Ng, Jordan and Weiss' normalisation, so that k-means on them
+    finds the graph's well-connected parts.
+
+    Parameters
+    ----------
+    graph : sparse matrix of shape (n, n)
+        Symmetric, non-negative.
+    n_components : int
+    rng : numpy.random.RandomState
+        Draws the eigensolver's starting vector.
+
+    Returns
+    -------
+    coordinates : ndarray of shape (n, n_components)
+    """
+    n = graph.shape[0]
+    degrees = np.asarray(graph.sum(axis=1)).ravel()
+    tau = _REGULARIZATION * degrees.mean()
+    scale = 1.0 / np.sqrt(degrees + tau)
+    ones = np.ones(n)
+
+    def apply(v):
+        v = v.reshape(n, -1) * scale[:, None]
+        out = graph @ v + (tau / n) * ones[:, None] * v.sum(axis=0, keepdims=True)
+        return (out * scale[:, None]).reshape(v.shape if v.ndim > 1 else -1)
+
+    k = min(n_components, n - 1)
+    if k < n_components or n <= 4 * n_components:
+        dense = (graph.toarray() + tau / n) * scale[:, None] * scale[None]
+        coordinates = np.linalg.eigh(dense)[1][:, ::-1][:, :n_components]
+    else:
+        operator = LinearOperator((n, n), matvec=apply, matmat=apply, dtype=np.float64)
+        _, vectors = eigsh(operator, k=n_components, which="LA", v0=rng.uniform(-1, 1, n))
+        coordinates = vectors[:, ::-1]
+    norms = np.linalg.norm(coordinates, axis=1, keepdims=True)
+    return coordinates / np.where(norms > 0, norms, 1.0)
+
+
+def graph_labels(features, n_clusters, cluster, rng):
+    """Labels of the rows of ``features`` by their neighbour graph.
+
+    Parameters
+    ----------
+    features : ndarray of shape (n_samples, n_features)
+        The rows, in the space neighbours are searched in.
+    n_clusters : int
+    cluster : callable
+        ``cluster(coordinates, rng)`` returns centers of shape
+        ``(n_clusters, n_clusters)``: the start's balanced k-means, so that
+        the labels' sizes match the prior as a k-means start's do.
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    """
+    if len(features) <= n_clusters:  # one row a cluster: nothing to decide
+        return np.arange(len(features))
+    graph = knn_graph(features, _GRAPH_NEIGHBORS)
+    coordinates = spectral_coordinates(graph, n_clusters, rng)
+    centers = cluster(coordinates, rng)
+    gaps = ((coordinates[:, None] - centers[None]) ** 2).sum(-1)
+    return gaps.argmin(axis=1)
+
+
+def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, device, rng,
+                  steps=None):
+    """Train ``module`` (encoder and centroids) to predict ``labels``.
+
+    The loss is the training's own, the mean assigned cost ``D[i, y_i]``,
+    plus the cross-entropy of the model's posterior ``softmax(-D)``
+    against the labels. The cost alone could be met by shrinking the
+    embedding onto one point; the cross-entropy alone by stretching it
+    along the axes between centroids, far beyond them, which leaves
+    training a spread it undoes by reshuffling the labels. Together they
+    give compact clusters apart from each other, the state a k-means start
+    gives.
+
+    Parameters
+    ----------
+    module : ClusterModule
+        On ``device``; trained in place.
+    X : Tensor of shape (n_samples, \\*sample_shape)
+        The labelled rows, on the CPU.
+    labels : ndarray of shape (n_samples,)
+    optimizer : type
+        A ``torch.optim.Optimizer`` class, built afresh over the module.
+    options : dict
+        Its keyword arguments (without the ``optimizer__`` prefix).
+    lr : float
+    batch_size : int
+    device : torch.device
+    rng : numpy.random.RandomState
+        Draws the batch order and the seed of torch's RNG for the passes.
+    steps : int, default=None
+        The most optimisation steps; None is ``_FIT_STEPS``. Fewer are made
+        when a pass over X already gave ``_FIT_AGREEMENT`` of its rows
+        their label.
+
+    Returns
+    -------
+    loss : float
+        The cross-entropy of the last batch.
+    """
+    steps = steps or _FIT_STEPS
+    if len(X) < 2:  # no batch to train on (BatchNorm needs two rows)
+        return float("nan")
+    try:
+        optimizer = optimizer(module.parameters(), **{"lr": lr, **options})
+    except TypeError as exc:
+        raise optimizer_error(optimizer, options, exc) from exc
+    targets = torch.as_tensor(labels, dtype=torch.long)
+    n = len(X)
+    # at least 2 rows a batch: BatchNorm in training mode needs them
+    size = max(2, min(batch_size, n))
+    modes = [(m, m.training) for m in module.modules()]
+    module.train()
+    loss, done, agreement = torch.tensor(float("nan")), 0, 0.0
+    with seeded(draw_seed(rng), device), explain_batchnorm_failure():
+        while done < steps and agreement < _FIT_AGREEMENT:
+            order = torch.from_numpy(rng.permutation(n))
+            agreed = seen = 0
+            for start in range(0, n - size + 1, size):
+                rows = order[start:start + size]
+                costs = module.head(module.encoder(X[rows].to(device, non_blocking=True)),
+                                    output="costs")
+                target = targets[rows].to(device)
+                assigned = costs.gather(1, target[:, None]).mean()
+                loss = torch.nn.functional.cross_entropy(-costs, target) + assigned
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                agreed += int((costs.detach().argmin(dim=1) == target).sum())
+                seen += len(rows)
+                done += 1
+                if done == steps:
+                    break
+            agreement = agreed / seen
+    for m, training in modes:
+        m.training = training
+    loss = float(loss.detach())
+    if not np.isfinite(loss):
+        raise FloatingPointError(
+            f"fitting the model to the neighbour graph's labels diverged (loss {loss}); "
+            "lower lr or scale the input (for example with StandardScaler)."
+        )
+    return loss

@@ -1,0 +1,110 @@
+"""The start from the neighbour graph (init="graph"): graph, labels, fit."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_moons
+from sklearn.metrics import adjusted_rand_score
+
+from hardclust import OnlineHardClustering
+from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, sample_rows,
+                              spectral_coordinates)
+from hardclust._initialization import balanced_kmeans
+from hardclust._model import ClusterModule
+from hardclust.encoders import make_encoder
+
+
+def _moons(n=400, seed=0):
+    X, y = make_moons(n, noise=0.05, random_state=seed)
+    return X.astype(np.float32), y
+
+
+def _cluster(k):
+    return lambda points, rng: balanced_kmeans(points, k, np.full(k, -np.log(k)), rng)
+
+
+def test_knn_graph_is_symmetric_and_links_each_row_to_its_neighbours():
+    X, _ = _moons(60)
+    graph = knn_graph(X, 4)
+    assert (graph != graph.T).nnz == 0
+    assert set(np.unique(graph.data)) == {1.0}
+    assert np.all(np.diff(graph.indptr) >= 4)  # each row keeps its 4 neighbours
+    assert graph.diagonal().sum() == 0  # no row is its own neighbour
+
+
+def test_graph_labels_follow_the_manifold_where_kmeans_cannot():
+    X, y = _moons()
+    labels = graph_labels(X, 2, _cluster(2), np.random.RandomState(0))
+    assert adjusted_rand_score(y, labels) == 1.0
+    centers = _cluster(2)(X.astype(np.float64), np.random.RandomState(0))
+    kmeans = ((X[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
+    assert adjusted_rand_score(y, kmeans) < 0.6
+
+
+def test_spectral_step_finds_the_components_of_a_disconnected_graph():
+    # Five far groups, some of them rows repeated many times: the k-NN
+    # graph falls apart into components (the biopsy table's duplicates do
+    # this), which the regularised step must still label one by one.
+    rng = np.random.RandomState(0)
+    groups = [rng.normal(10 * k, 0.3, (40, 3)) for k in range(3)]
+    groups += [np.repeat(rng.normal(10 * k, 0.3, (20, 3)), 2, axis=0) for k in (3, 4)]
+    X = np.concatenate(groups)
+    truth = np.repeat(np.arange(5), 40)
+    coordinates = spectral_coordinates(knn_graph(X, 10), 5, np.random.RandomState(1))
+    assert np.all(np.isfinite(coordinates))
+    np.testing.assert_allclose(np.linalg.norm(coordinates, axis=1), 1.0, rtol=1e-6)
+    labels = graph_labels(X, 5, _cluster(5), np.random.RandomState(1))
+    assert adjusted_rand_score(truth, labels) == 1.0
+
+
+def test_sample_rows_bounds_the_graph():
+    rng = np.random.RandomState(0)
+    np.testing.assert_array_equal(sample_rows(50, rng, size=100), np.arange(50))
+    rows = sample_rows(1000, rng, size=100)
+    assert len(rows) == len(np.unique(rows)) == 100 and np.all(np.diff(rows) > 0)
+
+
+def test_fit_to_labels_makes_the_model_predict_them_and_keeps_its_modes():
+    X, y = _moons(300)
+    X = torch.from_numpy(X)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        encoder = make_encoder("mlp", (2,), 8)
+        centroids = torch.randn(2, 8)
+    module = ClusterModule(encoder, centroids, sigma=10.0, log_prior=torch.log(torch.full((2,), .5)))
+    module.eval()
+    loss = fit_to_labels(module, X, y, optimizer=torch.optim.Adam, options={}, lr=1e-2,
+                         batch_size=64, device=torch.device("cpu"),
+                         rng=np.random.RandomState(0), steps=300)
+    assert np.isfinite(loss)
+    assert not any(m.training for m in module.modules())  # as it was
+    with torch.no_grad():
+        predicted = module.head(module.encoder(X), output="labels").numpy()
+    assert np.mean(predicted == y) > 0.95
+
+
+def test_graph_start_clusters_moons_that_the_kmeans_start_cannot():
+    X, y = _moons()
+    params = dict(n_clusters=2, max_epochs=3, random_state=0)
+    graph = OnlineHardClustering(init="graph", **params).fit(X)
+    kmeans = OnlineHardClustering(init="k-means", **params).fit(X)
+    assert adjusted_rand_score(y, graph.labels_) > 0.9
+    assert adjusted_rand_score(y, kmeans.labels_) < 0.6
+
+
+def test_graph_start_is_reproducible_and_streams():
+    X, _ = _moons()
+    a = OnlineHardClustering(2, init="graph", max_epochs=2, random_state=3).fit(X)
+    b = OnlineHardClustering(2, init="graph", max_epochs=2, random_state=3).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    torch.testing.assert_close(a.cluster_centers_, b.cluster_centers_, rtol=0, atol=0)
+    stream = OnlineHardClustering(2, init="graph", random_state=0)
+    for chunk in np.array_split(X, 4):  # the first chunk's graph starts it
+        stream.partial_fit(chunk)
+    assert len(np.unique(stream.predict(X))) == 2
+
+
+def test_unknown_init_name_is_refused():
+    from sklearn.utils._param_validation import InvalidParameterError
+    with pytest.raises(InvalidParameterError, match="'init'"):
+        OnlineHardClustering(2, init="spectral").fit(_moons(40)[0])
