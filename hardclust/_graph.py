@@ -29,6 +29,9 @@ __all__ = ["fit_to_labels", "graph_labels"]
 _GRAPH_SAMPLE = 10_000
 # Neighbours of each row in the graph.
 _GRAPH_NEIGHBORS = 10
+# A row's scale in the edge weights: the distance to this neighbour (the
+# self-tuning paper's choice).
+_SCALE_NEIGHBOR = 7
 # tau of the regularised spectral step, as a fraction of the mean degree:
 # enough to join a graph of duplicated rows (the biopsy table's), little
 # enough to leave the well-connected parts their own eigenvectors.
@@ -51,17 +54,25 @@ def sample_rows(n_samples, rng, size=None):
 
 
 def knn_graph(features, n_neighbors):
-    """The symmetric k-nearest-neighbour graph of ``features`` as a sparse
-    (n, n) matrix: 1 where either row is among the other's ``n_neighbors``
-    nearest, else 0. (Self-tuning weights, each row scaled by its own
-    neighbours' distances, labelled some sets better and failed on
-    duplicated rows and short series: ``experiments/graph_start/``.)"""
+    """The symmetric k-nearest-neighbour graph of distinct rows, as a sparse
+    (n, n) matrix with self-tuning weights.
+
+    An edge joins rows i and j where either is among the other's
+    ``n_neighbors`` nearest, and weighs ``exp(-d_ij^2 / (s_i s_j))``,
+    ``s_i`` being the distance from i to its ``_SCALE_NEIGHBOR``-th
+    nearest neighbour (Zelnik-Manor and Perona, 2004): each row's scale is
+    its own, so that dense and sparse regions of the input are joined
+    alike. The rows must be distinct (:func:`graph_labels` merges
+    duplicates): a duplicated row would have no scale.
+    """
     n = len(features)
     k = min(n_neighbors, n - 1)
-    neighbors = NearestNeighbors(n_neighbors=k).fit(features).kneighbors(
-        return_distance=False)
+    distances, neighbors = NearestNeighbors(n_neighbors=k).fit(features).kneighbors()
     rows = np.repeat(np.arange(n), k)
-    graph = sparse.csr_matrix((np.ones(n * k), (rows, neighbors.ravel())), shape=(n, n))
+    scale = np.maximum(distances[:, min(k, _SCALE_NEIGHBOR) - 1].astype(np.float64), 1e-12)
+    weights = np.exp(-distances.ravel().astype(np.float64) ** 2
+                     / (scale[rows] * scale[neighbors.ravel()]))
+    graph = sparse.csr_matrix((weights, (rows, neighbors.ravel())), shape=(n, n))
     return graph.maximum(graph.T)
 
 
@@ -130,13 +141,16 @@ def graph_labels(features, n_clusters, cluster, rng):
     -------
     labels : ndarray of shape (n_samples,)
     """
-    if len(features) <= n_clusters:  # one row a cluster: nothing to decide
-        return np.arange(len(features))
-    graph = knn_graph(features, _GRAPH_NEIGHBORS)
+    # duplicated rows are one point of the graph, labelled together
+    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    if len(distinct) <= n_clusters:  # one point a cluster: nothing to decide
+        return np.unique(inverse, return_inverse=True)[1].ravel() % n_clusters
+    graph = knn_graph(distinct, _GRAPH_NEIGHBORS)
     coordinates = spectral_coordinates(graph, n_clusters, rng)
     centers = cluster(coordinates, rng)
     gaps = ((coordinates[:, None] - centers[None]) ** 2).sum(-1)
-    return gaps.argmin(axis=1)
+    return gaps.argmin(axis=1)[inverse]
 
 
 def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, device, rng,

@@ -23,13 +23,29 @@ def _cluster(k):
     return lambda points, rng: balanced_kmeans(points, k, np.full(k, -np.log(k)), rng)
 
 
-def test_knn_graph_is_symmetric_and_links_each_row_to_its_neighbours():
+def test_knn_graph_is_symmetric_and_weighs_by_each_rows_own_scale():
     X, _ = _moons(60)
-    graph = knn_graph(X, 4)
+    graph = knn_graph(X, 8)
     assert (graph != graph.T).nnz == 0
-    assert set(np.unique(graph.data)) == {1.0}
-    assert np.all(np.diff(graph.indptr) >= 4)  # each row keeps its 4 neighbours
+    assert np.all(np.diff(graph.indptr) >= 8)  # each row keeps its 8 neighbours
     assert graph.diagonal().sum() == 0  # no row is its own neighbour
+    # exp(-d^2 / (s_i s_j)), s the distance to the 7th neighbour
+    d = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    scale = np.sort(d, axis=1)[:, 7]  # column 0 is the row itself
+    i, j = graph.nonzero()
+    np.testing.assert_allclose(np.asarray(graph[i, j]).ravel(),
+                               np.exp(-d[i, j] ** 2 / (scale[i] * scale[j])), rtol=1e-5)
+
+
+def test_duplicated_rows_are_one_point_of_the_graph():
+    # A table with many repeated rows (the biopsy table's) left rows with no
+    # scale of their own; merged, each copy gets its original's label.
+    rng = np.random.RandomState(0)
+    base = np.concatenate([rng.normal(0, 0.3, (40, 3)), rng.normal(5, 0.3, (40, 3))])
+    X = np.repeat(base, 6, axis=0)
+    labels = graph_labels(X, 2, _cluster(2), np.random.RandomState(0))
+    assert adjusted_rand_score(np.repeat(np.arange(80) // 40, 6), labels) == 1.0
+    assert np.all(labels.reshape(80, 6) == labels.reshape(80, 6)[:, :1])
 
 
 def test_graph_labels_follow_the_manifold_where_kmeans_cannot():
@@ -42,13 +58,10 @@ def test_graph_labels_follow_the_manifold_where_kmeans_cannot():
 
 
 def test_spectral_step_finds_the_components_of_a_disconnected_graph():
-    # Five far groups, some of them rows repeated many times: the k-NN
-    # graph falls apart into components (the biopsy table's duplicates do
-    # this), which the regularised step must still label one by one.
+    # Five far groups: the k-NN graph falls apart into components, which
+    # the regularised step must still label one by one.
     rng = np.random.RandomState(0)
-    groups = [rng.normal(10 * k, 0.3, (40, 3)) for k in range(3)]
-    groups += [np.repeat(rng.normal(10 * k, 0.3, (20, 3)), 2, axis=0) for k in (3, 4)]
-    X = np.concatenate(groups)
+    X = np.concatenate([rng.normal(10 * k, 0.3, (40, 3)) for k in range(5)])
     truth = np.repeat(np.arange(5), 40)
     coordinates = spectral_coordinates(knn_graph(X, 10), 5, np.random.RandomState(1))
     assert np.all(np.isfinite(coordinates))

@@ -31,14 +31,15 @@ from hardclust.metrics import cluster_accuracy  # noqa: E402
 
 
 def weighted_graph(features, k, weights):
-    """Symmetric k-NN graph: ``binary`` (the package's), ``self-tuning``
+    """Symmetric k-NN graph: ``binary`` (0/1), ``self-tuning``
     (Zelnik-Manor and Perona: exp(-d^2 / (s_i s_j)), s the distance to the
     7th neighbour) or ``mutual`` (kept only where both are neighbours)."""
-    if weights == "binary":
-        return _graph.knn_graph(features, k)
     n = len(features)
     distances, neighbors = NearestNeighbors(n_neighbors=k).fit(features).kneighbors()
     rows = np.repeat(np.arange(n), k)
+    if weights == "binary":  # the package's graph when this screen ran
+        graph = sparse.csr_matrix((np.ones(n * k), (rows, neighbors.ravel())), shape=(n, n))
+        return graph.maximum(graph.T)
     if weights == "mutual":
         graph = sparse.csr_matrix((np.ones(n * k), (rows, neighbors.ravel())), shape=(n, n))
         mutual = graph.minimum(graph.T)
