@@ -9,7 +9,7 @@ tables (synthetic ones included), each within 0.01 of k-means' or above::
 
     python experiments/graph_start/compare.py \\
         --default experiments/graph_start/default.json experiments/graph_start/default_fashion.json \\
-        --reference experiments/graph_start/kmeans.json \\
+        --reference docs/data/suite_dev_5seeds.json experiments/graph_start/kmeans.json \\
         --peers docs/data/suite_dev_peers.json experiments/graph_start/peers.json
 """
 
@@ -28,14 +28,17 @@ from hardclust.benchmark import DATASET_INFO  # noqa: E402
 PEERS = ("kmeans", "umap-kmeans", "umap-gmm")
 
 
-def means(paths, methods):
-    """``{(data set, method): (ACC, NMI, fit seconds)}``, means over seeds."""
-    table = defaultdict(list)
+def means(paths, methods, seeds):
+    """``{(data set, method): (ACC, NMI, fit seconds)}``, means over ``seeds``;
+    a data set in several files keeps the last file's runs."""
+    table = {}
     for path in paths:
+        runs = defaultdict(list)
         for run in json.load(open(path))["runs"]:
-            if run["method"] in methods:
-                table[run["dataset"], run["method"]].append(
+            if run["method"] in methods and run["seed"] in seeds:
+                runs[run["dataset"], run["method"]].append(
                     (run["ACC"], run["NMI"], run.get("fit_s", np.nan)))
+        table.update(runs)
     return {key: np.mean(values, axis=0) for key, values in table.items()}
 
 
@@ -56,10 +59,11 @@ def main(argv=None):
     p.add_argument("--default", nargs="+", required=True)
     p.add_argument("--reference", nargs="+", default=[])
     p.add_argument("--peers", nargs="+", required=True)
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     args = p.parse_args(argv)
-    ours = means(args.default, ("hardclust",))
-    reference = means(args.reference, ("hardclust",))
-    peers = means(args.peers, PEERS)
+    ours = means(args.default, ("hardclust",), args.seeds)
+    reference = means(args.reference, ("hardclust",), args.seeds)
+    peers = means(args.peers, PEERS, args.seeds)
     cell = lambda v: "-" if v is None else f"{v[0]:.3f} / {v[1]:.3f}"  # noqa: E731
     print("| data set | kind | hardclust | k-means start | k-means | UMAP + k-means "
           "| UMAP + GMM | issue 25 |")
