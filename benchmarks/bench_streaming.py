@@ -4,7 +4,7 @@ Writes a (n, 64) float32 memmap of Gaussian blobs to a temporary file, then
 feeds it to ``partial_fit`` in chunks, recording peak RSS (``ru_maxrss``)
 after the first chunk and at the end, and throughput::
 
-    python benchmarks/bench_streaming.py [--n 1000000] [--chunk 10000] [--json out.json]
+    python benchmarks/bench_streaming.py [--n 1000000] [--chunk 10000] [--init k-means] [--json out.json]
 """
 
 import os
@@ -27,6 +27,7 @@ def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--n", type=int, default=1_000_000)
     p.add_argument("--chunk", type=int, default=10_000)
+    p.add_argument("--init", default="graph", help="the model's init (default: the default)")
     args = p.parse_args(argv)
 
     rng = np.random.default_rng(0)
@@ -43,7 +44,7 @@ def main(argv=None):
         del data
         stream = np.load(path, mmap_mode="r")
 
-        model = OnlineHardClustering(n_clusters=10, random_state=0)
+        model = OnlineHardClustering(n_clusters=10, init=args.init, random_state=0)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -53,7 +54,7 @@ def main(argv=None):
                 model.partial_fit(stream[lo:lo + args.chunk])
         seconds = time.perf_counter() - start
         rss_end = peak_rss_mb()
-    rows = [{"samples": args.n, "chunk": args.chunk, "chunks": model.n_iter_,
+    rows = [{"init": args.init, "samples": args.n, "chunk": args.chunk, "chunks": model.n_iter_,
              "seconds": seconds, "samples_per_s": args.n / seconds,
              "rss_first_mb": rss_first, "rss_end_mb": rss_end,
              "growth_mb": rss_end - rss_first}]
