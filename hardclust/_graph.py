@@ -20,7 +20,7 @@ from scipy import sparse
 from scipy.sparse.linalg import LinearOperator, eigsh
 from sklearn.neighbors import NearestNeighbors
 
-from ._utils import draw_seed, explain_batchnorm_failure, optimizer_error, seeded
+from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, optimizer_error, seeded
 
 __all__ = ["fit_to_labels", "graph_labels"]
 
@@ -228,10 +228,4 @@ def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, devi
             agreement = agreed / seen
     for m, training in modes:
         m.training = training
-    loss = float(loss.detach())
-    if not np.isfinite(loss):
-        raise FloatingPointError(
-            f"fitting the model to the neighbour graph's labels diverged (loss {loss}); "
-            "lower lr or scale the input (for example with StandardScaler)."
-        )
-    return loss
+    return finite_loss(loss, "fitting the model to the neighbour graph's labels")

@@ -27,8 +27,8 @@ from ._graph import fit_to_labels, graph_labels, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
-from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, optimizer_error,
-                     seeded)
+from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, finite_loss,
+                     optimizer_error, seeded)
 from ._threads import blas_limits
 from .encoders import check_encoder_output, make_decoder, make_encoder
 
@@ -174,6 +174,16 @@ def embed_rows(module, rows, batch_size, device):
         return embed(module, rows, batch_size, device).cpu().numpy()
 
 
+def check_embeddings(z):
+    """A ``FloatingPointError`` saying what to fix when the starting
+    encoder's embeddings ``z`` (an ndarray) are not all finite."""
+    if not np.all(np.isfinite(z)):
+        raise FloatingPointError(
+            "the starting encoder produced non-finite embeddings; scale "
+            "the input (for example with StandardScaler)."
+        )
+
+
 def balanced_kmeans(z, n_clusters, log_prior, rng):
     """Centroids of the k-means run whose cluster sizes best match the prior.
 
@@ -289,13 +299,7 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr,
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-    loss = float(loss.detach())
-    if not np.isfinite(loss):
-        raise FloatingPointError(
-            f"the autoencoder warm start diverged (reconstruction error {loss}); "
-            "lower lr or scale the input (for example with StandardScaler)."
-        )
-    return loss
+    return finite_loss(loss, "the autoencoder warm start")
 
 
 def start(encoder, X, *, init, log_prior, batch_size, device, rng):
@@ -326,11 +330,7 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng):
     if not callable(init) and not isinstance(init, str):
         return scale_start(np.asarray(init, dtype=np.float64))
     z = embed_sample(encoder, X, batch_size, device, rng)
-    if not np.all(np.isfinite(z)):
-        raise FloatingPointError(
-            "the starting encoder produced non-finite embeddings; scale "
-            "the input (for example with StandardScaler)."
-        )
+    check_embeddings(z)
     if callable(init):
         centers = np.asarray(init(z, n_clusters, rng), dtype=np.float64)
         if centers.shape != (n_clusters, z.shape[1]) or not np.all(np.isfinite(centers)):
@@ -472,11 +472,7 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     rows = X[sample_rows(len(X), rng)]
     prior = log_prior.double().numpy()
     z = embed_rows(encoder, rows, params["batch_size"], device)
-    if not np.all(np.isfinite(z)):
-        raise FloatingPointError(
-            "the starting encoder produced non-finite embeddings; scale "
-            "the input (for example with StandardScaler)."
-        )
+    check_embeddings(z)
     labels = graph_labels(search_space(rows), n_clusters,
                           lambda points, r: balanced_kmeans(points, n_clusters, prior, r), rng)
     centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)

@@ -104,6 +104,18 @@ def optimizer_error(optimizer, options, exc):
     )
 
 
+def finite_loss(loss, stage):
+    """``loss`` (a tensor) as a float; a ``FloatingPointError`` saying what
+    to fix when it is not finite. ``stage`` names what diverged."""
+    loss = float(loss.detach())
+    if not np.isfinite(loss):
+        raise FloatingPointError(
+            f"{stage} diverged (loss {loss}); lower lr or scale the input "
+            "(for example with StandardScaler)."
+        )
+    return loss
+
+
 @contextlib.contextmanager
 def explain_batchnorm_failure():
     """Turn torch's error for BatchNorm on a batch of one sample into one

@@ -121,3 +121,16 @@ def test_unknown_init_name_is_refused():
     from sklearn.utils._param_validation import InvalidParameterError
     with pytest.raises(InvalidParameterError, match="'init'"):
         OnlineHardClustering(2, init="spectral").fit(_moons(40)[0])
+
+
+def test_a_diverging_fit_says_what_to_fix():
+    X, y = _moons(100)
+    X = torch.from_numpy(X * 1e25)  # squared distances overflow float32
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = ClusterModule(make_encoder("mlp", (2,), 4), torch.randn(2, 4), sigma=1.0,
+                               log_prior=torch.log(torch.full((2,), .5)))
+    with pytest.raises(FloatingPointError, match="neighbour graph's labels diverged.*lower lr"):
+        fit_to_labels(module, X, y, optimizer=torch.optim.Adam, options={}, lr=1e-3,
+                      batch_size=50, device=torch.device("cpu"), rng=np.random.RandomState(0),
+                      steps=3)
