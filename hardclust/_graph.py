@@ -33,8 +33,10 @@ _GRAPH_NEIGHBORS = 10
 # self-tuning paper's choice).
 _SCALE_NEIGHBOR = 7
 # tau of the regularised spectral step, as a fraction of the mean degree:
-# enough to join a graph of duplicated rows (the biopsy table's), little
-# enough to leave the well-connected parts their own eigenvectors.
+# enough to join a graph in pieces, little enough to leave its
+# well-connected parts their own eigenvectors (a tenth of the mean degree
+# and more cost the biopsy table 0.2-0.45 ACC on the 0/1 graph, before
+# duplicated rows were merged: experiments/graph_start/).
 _REGULARIZATION = 0.01
 # Fitting the model to the graph's labels stops after a pass in which this
 # share of the rows was already given its label (the pass's own forward
@@ -81,12 +83,14 @@ def spectral_coordinates(graph, n_components, rng):
     normalised adjacency, each scaled to unit length.
 
     The regularisation (Amini et al., 2013: ``A + tau / n`` everywhere,
-    ``tau`` a fraction ``_REGULARIZATION`` of the mean degree) joins the graph's components: a k-NN graph of
-    data with many duplicated rows falls apart into small components, whose
-    indicator vectors would otherwise fill every leading eigenvector. The
-    dense term is applied as a rank-one update, never formed. The unit
-    rows are Ng, Jordan and Weiss' normalisation, so that k-means on them
-    finds the graph's well-connected parts.
+    ``tau`` a fraction ``_REGULARIZATION`` of the mean degree) joins the
+    graph's components: a k-NN graph of well-separated groups falls apart,
+    and the leading eigenvalue 1 of a graph in pieces has as many
+    eigenvectors as pieces, which the solver returns in an arbitrary basis
+    (and converges on slowly). The dense term is applied as a rank-one
+    update, never formed. The unit rows are Ng, Jordan and Weiss'
+    normalisation, so that k-means on them finds the graph's
+    well-connected parts.
 
     Parameters
     ----------
@@ -104,12 +108,11 @@ def spectral_coordinates(graph, n_components, rng):
     degrees = np.asarray(graph.sum(axis=1)).ravel()
     tau = _REGULARIZATION * degrees.mean()
     scale = 1.0 / np.sqrt(degrees + tau)
-    ones = np.ones(n)
 
     def apply(v):
-        v = v.reshape(n, -1) * scale[:, None]
-        out = graph @ v + (tau / n) * ones[:, None] * v.sum(axis=0, keepdims=True)
-        return (out * scale[:, None]).reshape(v.shape if v.ndim > 1 else -1)
+        scaled = v.reshape(n, -1) * scale[:, None]
+        out = graph @ scaled + (tau / n) * scaled.sum(axis=0, keepdims=True)
+        return (out * scale[:, None]).reshape(v.shape)
 
     k = min(n_components, n - 1)
     if k < n_components or n <= 4 * n_components:
@@ -145,7 +148,7 @@ def graph_labels(features, n_clusters, cluster, rng):
     distinct, inverse = np.unique(features, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     if len(distinct) <= n_clusters:  # one point a cluster: nothing to decide
-        return np.unique(inverse, return_inverse=True)[1].ravel() % n_clusters
+        return inverse
     graph = knn_graph(distinct, _GRAPH_NEIGHBORS)
     coordinates = spectral_coordinates(graph, n_clusters, rng)
     centers = cluster(coordinates, rng)
