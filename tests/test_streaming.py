@@ -117,7 +117,9 @@ def test_small_first_chunk_warns_with_the_number_to_pass(X):
     with pytest.warns(SmallFirstChunkWarning, match="has 50 rows.*at least 100 rows"):
         OnlineHardClustering(4, random_state=0).partial_fit(X[:50])
     with pytest.warns(SmallFirstChunkWarning, match="at least 2048 rows"), \
-            pytest.warns(ClusterCollapseWarning):  # 100 clusters in 4 blobs
+            warnings.catch_warnings():
+        # 100 clusters in 4 blobs: whether some go unused depends on the start
+        warnings.simplefilter("ignore", ClusterCollapseWarning)
         OnlineHardClustering(100, random_state=0).partial_fit(X[:200])
     with warnings.catch_warnings():
         warnings.simplefilter("error", SmallFirstChunkWarning)

@@ -10,6 +10,7 @@ space neighbours are searched in, and scores the labels of
         --json experiments/graph_start/graph_labels.json
 """
 
+import contextlib
 import pathlib
 import sys
 import time
@@ -52,6 +53,26 @@ def weighted_graph(features, k, weights):
     return graph.maximum(graph.T)
 
 
+@contextlib.contextmanager
+def regularization(tau):
+    """The spectral step's ``_REGULARIZATION`` set to ``tau`` (None: as is)."""
+    kept = _graph._REGULARIZATION
+    _graph._REGULARIZATION = kept if tau is None else tau
+    try:
+        yield
+    finally:
+        _graph._REGULARIZATION = kept
+
+
+def labels_of_default(features, n_clusters, seed):
+    """The package's own labels (``hardclust._graph.graph_labels``: distinct
+    rows, self-tuning weights, ``n_clusters`` eigenvectors)."""
+    prior = np.full(n_clusters, -np.log(n_clusters))
+    return _graph.graph_labels(features, n_clusters,
+                               lambda points, rng: balanced_kmeans(points, n_clusters, prior, rng),
+                               np.random.RandomState(seed))
+
+
 def labels_of(graph, n_clusters, seed, n_components):
     rng = np.random.RandomState(seed)
     coordinates = _graph.spectral_coordinates(graph, n_components, rng)
@@ -64,10 +85,15 @@ def main(argv=None):
     p = parser(__doc__)
     p.add_argument("--datasets", nargs="+", required=True)
     p.add_argument("--neighbors", nargs="+", type=int, default=[5, 10, 15, 30])
-    p.add_argument("--weights", nargs="+", default=["binary", "self-tuning", "mutual"])
+    p.add_argument("--weights", nargs="+", default=["binary", "self-tuning", "mutual"],
+                   help="binary, self-tuning, mutual, or default: the package's own graph "
+                        "(its neighbours; --neighbors and --components ignored)")
     p.add_argument("--components", nargs="+", default=["k"],
                    help="spectral dimensions: k (n_clusters) or 2k")
     p.add_argument("--seeds", type=int, default=2)
+    p.add_argument("--regularization", nargs="+", type=float, default=[None],
+                   help="tau of the spectral step, as a fraction of the mean degree "
+                        "(default: the package's)")
     args = p.parse_args(argv)
     runs = []
     for name in args.datasets:
@@ -79,21 +105,25 @@ def main(argv=None):
         for weights in args.weights:
             for k in args.neighbors:
                 start = time.perf_counter()
-                graph = weighted_graph(features, k, weights)
+                graph = None if weights == "default" else weighted_graph(features, k, weights)
                 for comp in args.components:
                     dims = n_clusters * (2 if comp == "2k" else 1)
-                    for seed in range(args.seeds):
-                        labels = labels_of(graph, n_clusters, seed, dims)
-                        runs.append({"dataset": name, "weights": weights, "n_neighbors": k,
-                                     "components": comp, "seed": seed,
-                                     "ACC": cluster_accuracy(truth, labels),
-                                     "NMI": normalized_mutual_info_score(truth, labels),
-                                     "seconds": time.perf_counter() - start})
-                    sel = [r for r in runs if r["dataset"] == name and r["weights"] == weights
-                           and r["n_neighbors"] == k and r["components"] == comp]
-                    print(f"{name:14s} {weights:12s} k={k:3d} {comp:3s} ACC "
-                          f"{np.mean([r['ACC'] for r in sel]):.3f} NMI "
-                          f"{np.mean([r['NMI'] for r in sel]):.3f}", flush=True)
+                    for tau in args.regularization:
+                        sel = []
+                        for seed in range(args.seeds):
+                            with regularization(tau):
+                                labels = (labels_of_default(features, n_clusters, seed)
+                                          if graph is None else
+                                          labels_of(graph, n_clusters, seed, dims))
+                            sel.append({"dataset": name, "weights": weights, "n_neighbors": k,
+                                        "components": comp, "regularization": tau,
+                                        "seed": seed, "ACC": cluster_accuracy(truth, labels),
+                                        "NMI": normalized_mutual_info_score(truth, labels),
+                                        "seconds": time.perf_counter() - start})
+                        runs += sel
+                        print(f"{name:14s} {weights:12s} k={k:3d} {comp:3s} tau={tau} ACC "
+                              f"{np.mean([r['ACC'] for r in sel]):.3f} NMI "
+                              f"{np.mean([r['NMI'] for r in sel]):.3f}", flush=True)
     dump(args, __doc__, __file__, argv, runs)
 
 
