@@ -17,7 +17,7 @@ bounded in a stream.
 import numpy as np
 import torch
 from scipy import sparse
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from sklearn.neighbors import NearestNeighbors
 
 from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, optimizer_error, seeded
@@ -119,7 +119,13 @@ def spectral_coordinates(graph, n_components, rng):
         coordinates = np.linalg.eigh(dense)[1][:, ::-1][:, :n_components]
     else:
         operator = LinearOperator((n, n), matvec=apply, matmat=apply, dtype=np.float64)
-        _, vectors = eigsh(operator, k=n_components, which="LA", v0=rng.uniform(-1, 1, n))
+        try:
+            _, vectors = eigsh(operator, k=n_components, which="LA", v0=rng.uniform(-1, 1, n))
+        except ArpackNoConvergence as exc:
+            raise RuntimeError(
+                f"the neighbour graph's spectral step did not converge ({exc}); pass "
+                "init='k-means' to start from k-means instead of the graph."
+            ) from exc
         coordinates = vectors[:, ::-1]
     norms = np.linalg.norm(coordinates, axis=1, keepdims=True)
     return coordinates / np.where(norms > 0, norms, 1.0)

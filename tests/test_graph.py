@@ -134,3 +134,19 @@ def test_a_diverging_fit_says_what_to_fix():
         fit_to_labels(module, X, y, optimizer=torch.optim.Adam, options={}, lr=1e-3,
                       batch_size=50, device=torch.device("cpu"), rng=np.random.RandomState(0),
                       steps=3)
+
+
+def test_a_spectral_step_that_does_not_converge_names_the_way_out(monkeypatch):
+    from scipy.sparse.linalg import ArpackNoConvergence
+
+    import hardclust._graph as graph_module
+
+    def no_convergence(*args, **kwargs):
+        raise ArpackNoConvergence("ARPACK error -1: No convergence", np.empty(0), np.empty((0, 0)))
+
+    monkeypatch.setattr(graph_module, "eigsh", no_convergence)
+    X, _ = _moons(200)
+    model = OnlineHardClustering(2, max_epochs=1, random_state=0)
+    with pytest.raises(RuntimeError, match="did not converge.*init='k-means'"):
+        model.fit(X)
+    assert not hasattr(model, "labels_")  # nothing half-fitted is left
