@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
-from ._graph import fit_to_labels, graph_labels, sample_rows
+from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
@@ -184,7 +184,7 @@ def check_embeddings(z):
         )
 
 
-def balanced_kmeans(z, n_clusters, log_prior, rng):
+def balanced_kmeans(z, n_clusters, log_prior, rng, runs=None):
     """Centroids of the k-means run whose cluster sizes best match the prior.
 
     Parameters
@@ -196,7 +196,9 @@ def balanced_kmeans(z, n_clusters, log_prior, rng):
     log_prior : ndarray of shape (n_clusters,)
         Log prior probability of each cluster index.
     rng : numpy.random.RandomState
-        Seeds the ``_INIT_KMEANS_RESTARTS`` runs.
+        Seeds the runs.
+    runs : int, default=None
+        k-means runs; None is ``_INIT_KMEANS_RESTARTS``.
 
     Returns
     -------
@@ -214,7 +216,7 @@ def balanced_kmeans(z, n_clusters, log_prior, rng):
         # Fewer distinct points than clusters (e.g. duplicated rows) is
         # allowed: coinciding centroids are separated by training.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(_INIT_KMEANS_RESTARTS):
+        for _ in range(runs or _INIT_KMEANS_RESTARTS):
             kmeans = KMeans(n_clusters, n_init=1, random_state=draw_seed(rng)).fit(z)
             sizes = np.bincount(kmeans.labels_, minlength=n_clusters)
             order, divergence = match_prior(sizes, log_prior)
@@ -474,7 +476,8 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     z = embed_rows(encoder, rows, params["batch_size"], device)
     check_embeddings(z)
     labels = graph_labels(search_space(rows), n_clusters,
-                          lambda points, r: balanced_kmeans(points, n_clusters, prior, r), rng)
+                          lambda points, r: balanced_kmeans(points, n_clusters, prior, r,
+                                                            runs=GRAPH_KMEANS_RUNS), rng)
     centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])
