@@ -203,7 +203,8 @@ def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, devi
     Returns
     -------
     loss : float
-        The cross-entropy of the last batch.
+        The last batch's loss (assigned cost plus cross-entropy); NaN when
+        X has fewer than two rows and nothing was trained.
     """
     steps = steps or _FIT_STEPS
     if len(X) < 2:  # no batch to train on (BatchNorm needs two rows)
