@@ -6,8 +6,8 @@ the graph's rules in :mod:`hardclust._graph`). ``init="k-means"`` embeds a
 sample of the first data seen (:func:`embed_sample`), runs scikit-learn's
 k-means on it several times and keeps the run whose cluster sizes best
 match the prior (:func:`balanced_kmeans`, :func:`match_prior`); a callable
-``init`` replaces
-the k-means step and an array gives the centroids directly. Either way
+``init`` replaces the k-means step and an array gives the centroids
+directly. Either way
 :func:`scale_start` then fixes the embedding's scale so that the centroids
 start well apart relative to ``sigma``. :func:`start` runs the whole chain,
 and :func:`initial_module` builds the model it starts (with the warm start
