@@ -20,7 +20,7 @@ from scipy import sparse
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from sklearn.neighbors import NearestNeighbors
 
-from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, optimizer_error, seeded
+from ._utils import build_optimizer, draw_seed, explain_batchnorm_failure, finite_loss, seeded
 
 __all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels"]
 
@@ -209,10 +209,7 @@ def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, devi
     steps = steps or _FIT_STEPS
     if len(X) < 2:  # no batch to train on (BatchNorm needs two rows)
         return float("nan")
-    try:
-        optimizer = optimizer(module.parameters(), **{"lr": lr, **options})
-    except TypeError as exc:
-        raise optimizer_error(optimizer, options, exc) from exc
+    optimizer = build_optimizer(optimizer, module.parameters(), lr, options)
     targets = torch.as_tensor(labels, dtype=torch.long)
     n = len(X)
     # at least 2 rows a batch: BatchNorm in training mode needs them

@@ -28,8 +28,8 @@ from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
-from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, finite_loss,
-                     optimizer_error, seeded)
+from ._utils import (build_optimizer, draw_seed, embed, eval_mode, explain_batchnorm_failure,
+                     finite_loss, seeded)
 from ._threads import blas_limits
 from .encoders import check_encoder_output, make_decoder, make_encoder
 
@@ -284,12 +284,9 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr,
     loss : float
         The mean squared error of the last batch.
     """
-    parameters = [*encoder.parameters(), *decoder.parameters()]
-    try:
-        # an optimizer__lr option wins over lr, as it does for the clustering
-        optimizer = optimizer(parameters, **{"lr": lr, **options})
-    except TypeError as exc:
-        raise optimizer_error(optimizer, options, exc) from exc
+    # an optimizer__lr option wins over lr, as it does for the clustering
+    optimizer = build_optimizer(optimizer, [*encoder.parameters(), *decoder.parameters()], lr,
+                                options)
     batches = ShuffledBatches(TensorDataset(X), batch_size, shuffle=True, random_state=rng)
     encoder.train()
     decoder.train()
