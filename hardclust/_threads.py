@@ -134,16 +134,20 @@ def limit_threads(n_threads, blas=False):
     """
     caller = torch.get_num_threads()
     limits = contextlib.nullcontext()
-    if n_threads is not None:
-        if blas:
-            limits = blas_limits(n_threads)
-        if n_threads != caller:
-            torch.set_num_threads(n_threads)
+    changed = n_threads is not None and n_threads != caller
+    if n_threads is not None and blas:
+        limits = blas_limits(n_threads)
+    if changed:
+        torch.set_num_threads(n_threads)
     try:
         with limits:
             yield
     finally:
-        if torch.get_num_threads() != caller:
+        # unconditionally: torch.set_num_threads also sets MKL's count, which
+        # threadpoolctl's restore of the OpenMP pool (the pool torch reports)
+        # leaves at n_threads, so torch would read as restored while its
+        # matrix products kept running on n_threads
+        if changed:
             torch.set_num_threads(caller)
 
 

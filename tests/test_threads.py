@@ -35,6 +35,15 @@ def caller_threads():
     torch.set_num_threads(before)
 
 
+def _mkl_threads():
+    """MKL's own thread count as torch reports it (None without MKL): set by
+    torch.set_num_threads, but not what torch.get_num_threads reads."""
+    for line in torch.__config__.parallel_info().splitlines():
+        if "mkl_get_max_threads()" in line:
+            return int(line.split(":")[1])
+    return None
+
+
 def _blas_threads():
     return sorted((pool["filepath"], pool["num_threads"]) for pool in threadpool_info())
 
@@ -59,6 +68,19 @@ def test_small_model_trains_on_one_thread_and_gives_the_callers_back(blobs, call
                    model.fit_predict):
         method(X)
         assert torch.get_num_threads() == caller_threads, method.__name__
+
+
+@pytest.mark.skipif(_mkl_threads() is None, reason="torch is built without MKL")
+def test_fit_gives_mkl_its_count_back(blobs, caller_threads):
+    # threadpoolctl restores the OpenMP pool, which is what torch reports;
+    # MKL's count is torch's to restore (a fit once left the caller's matrix
+    # products on one thread while torch.get_num_threads() read 3)
+    X, _ = blobs
+    _model().fit(X)
+    assert _mkl_threads() == caller_threads
+    with pytest.raises(FloatingPointError):
+        _model(lr=1e30, max_epochs=3).fit(X)
+    assert _mkl_threads() == caller_threads
 
 
 @pytest.mark.parametrize("n_threads, expected", [(2, 2), (None, 3)])
