@@ -34,6 +34,13 @@ in ms a step, with each step's forward floating-point operations (what
 ``n_threads="auto"`` reads)::
 
     python benchmarks/bench_threads.py --steps --repeats 4
+
+``--search`` times the neighbour search of the training pairs
+(``hardclust._neighbors.input_neighbors``, 10 neighbours) over the first
+``--fashion-n`` Fashion-MNIST images on one and on two OpenMP threads,
+interleaved, and says whether both found the same neighbours::
+
+    python benchmarks/bench_threads.py --search --repeats 2 --fashion-n 70000
 """
 
 import os
@@ -133,6 +140,31 @@ def compare_large(repeats, fashion_n):
             for (encoder, n_threads), t in times.items()]
 
 
+def compare_search(repeats, fashion_n):
+    import torch
+
+    from hardclust._neighbors import input_neighbors
+    from hardclust._threads import limit_threads
+    from hardclust.datasets import load_fashion_mnist
+
+    X = torch.from_numpy(load_fashion_mnist()[0][:fashion_n].reshape(fashion_n, -1))
+    times, found = {}, {}
+    for r in range(repeats):
+        for threads in ((1, 2) if r % 2 == 0 else (2, 1)):
+            # the fit's setting: everything on one thread but the search
+            with limit_threads(1, blas=True):
+                start = time.perf_counter()
+                found[threads] = input_neighbors(X, 10, np.random.RandomState(0),
+                                                 threads=threads).numpy()
+                seconds = time.perf_counter() - start
+            times.setdefault(threads, []).append(seconds)
+            print(f"repeat {r} search on {threads} threads: {seconds:.2f} s", flush=True)
+    same = bool(np.array_equal(found[1], found[2]))
+    return [{"data": f"fashion-mnist {fashion_n}", "threads": threads,
+             "median_s": float(np.median(t)), "same_neighbors": same,
+             "runs_s": [round(x, 2) for x in t]} for threads, t in times.items()]
+
+
 STEP_CASES = [  # sample shape, encoder, rows a step (pairs of 256: 512)
     ((13,), "mlp", 256), ((64,), "mlp", 512), ((784,), "mlp", 512),
     ((1, 275), "conv1d", 512), ((1, 28, 28), "conv2d", 512),
@@ -175,6 +207,7 @@ def main(argv=None):
     p.add_argument("--load", type=int, default=0, help="busy processes beside the fits")
     p.add_argument("--large", action="store_true")
     p.add_argument("--steps", action="store_true")
+    p.add_argument("--search", action="store_true")
     p.add_argument("--fashion-n", type=int, default=20_000)
     p.add_argument("--max-epochs", default="auto", help="of the digits fits (default: auto)")
     p.add_argument("--timeout", type=float, default=600,
@@ -185,6 +218,9 @@ def main(argv=None):
         rows = compare_steps(args.repeats)
         table(rows, ["encoder", "sample", "rows", "step_flops", "threads", "median_ms",
                      "runs_ms"])
+    elif args.search:
+        rows = compare_search(args.repeats, args.fashion_n)
+        table(rows, ["data", "threads", "median_s", "same_neighbors", "runs_s"])
     elif args.large:
         rows = compare_large(args.repeats, args.fashion_n)
         table(rows, ["data", "encoder", "threads", "median_s", "runs_s"])

@@ -15,8 +15,11 @@ import math
 
 import numpy as np
 import torch
+from sklearn import get_config
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
+
+from ._threads import search_limits
 
 __all__ = ["input_neighbors", "resolve_n_neighbors", "search_space", "training_neighbors"]
 
@@ -45,14 +48,31 @@ def search_space(X):
     return PCA(_SEARCH_DIM, svd_solver="covariance_eigh").fit_transform(flat)
 
 
-def _block_neighbors(features, n_neighbors):
-    """Indices (n, n_neighbors) of each row's nearest other rows."""
+def _block_neighbors(features, n_neighbors, threads=None):
+    """Indices (n, n_neighbors) of each row's nearest other rows, searched
+    on ``threads`` OpenMP threads (None: the pool as it is)."""
     search = NearestNeighbors(n_neighbors=n_neighbors).fit(features)
-    # without a query, scikit-learn leaves each point out of its own list
-    return search.kneighbors(return_distance=False)
+    with search_limits(_parallel_threads(len(features), threads)):
+        # without a query, scikit-learn leaves each point out of its own list
+        return search.kneighbors(return_distance=False)
 
 
-def input_neighbors(X, n_neighbors, rng, max_block=None):
+def _parallel_threads(n_samples, threads):
+    """``threads`` where scikit-learn's search runs parallel over the query
+    rows on that many (more than four chunks of rows a thread), else one.
+
+    Over the query rows, each row's candidates are scanned in the same
+    chunks in the same order whatever the count, so the result does not
+    depend on it; on fewer rows scikit-learn splits the candidates between
+    threads and merges their heaps, which can order ties otherwise (and
+    such searches take milliseconds).
+    """
+    if threads is None or threads <= 1:
+        return threads
+    return threads if n_samples > 4 * get_config()["pairwise_dist_chunk_size"] * threads else 1
+
+
+def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None):
     """Each sample's ``n_neighbors`` nearest other samples of X (Euclidean).
 
     Parameters
@@ -66,6 +86,9 @@ def input_neighbors(X, n_neighbors, rng, max_block=None):
         rows (not drawn from otherwise).
     max_block : int, default=None
         The most rows searched together; None is ``_MAX_BLOCK`` (100,000).
+    threads : int, default=None
+        OpenMP threads of the search (:func:`hardclust._threads.search_threads`);
+        None leaves the pool as it is. The result is the same for any count.
 
     Returns
     -------
@@ -80,10 +103,10 @@ def input_neighbors(X, n_neighbors, rng, max_block=None):
         return None
     features = search_space(X)
     if n_blocks == 1:
-        return torch.from_numpy(_block_neighbors(features, k))
+        return torch.from_numpy(_block_neighbors(features, k, threads))
     neighbors = np.empty((n, k), dtype=np.int64)
     for block in np.array_split(rng.permutation(n), n_blocks):
-        neighbors[block] = block[_block_neighbors(features[block], k)]
+        neighbors[block] = block[_block_neighbors(features[block], k, threads)]
     return torch.from_numpy(neighbors)
 
 
@@ -102,9 +125,10 @@ def resolve_n_neighbors(n_neighbors, sample_shape, stream=False):
     return _AUTO_NEIGHBORS if wide and not stream else 0
 
 
-def training_neighbors(X, n_neighbors, neighbor_weight, rng):
-    """The neighbours training pairs X's samples with (:func:`input_neighbors`),
-    or None when it trains on single samples (either parameter 0)."""
+def training_neighbors(X, n_neighbors, neighbor_weight, rng, threads=None):
+    """The neighbours training pairs X's samples with (:func:`input_neighbors`,
+    on ``threads``), or None when it trains on single samples (either
+    parameter 0)."""
     if n_neighbors == 0 or neighbor_weight == 0:
         return None
-    return input_neighbors(X, n_neighbors, rng)
+    return input_neighbors(X, n_neighbors, rng, threads=threads)

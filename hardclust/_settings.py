@@ -15,7 +15,7 @@ import warnings
 from ._initialization import auto_pretrain_epochs, auto_sigma, log_prior
 from ._neighbors import resolve_n_neighbors
 from ._schedule import auto_max_epochs
-from ._threads import auto_threads
+from ._threads import auto_threads, search_threads
 from ._utils import resolve_device
 from .encoders import auto_lr, is_image_cnn
 
@@ -73,7 +73,7 @@ def call_settings(params, sample_shape, *, stream, sample_flops):
     -------
     settings : dict
         ``sigma_``, ``lr_``, ``n_neighbors_``, ``n_threads_``, and the
-        private ``_objective`` and ``_log_prior``.
+        private ``_search_threads``, ``_objective`` and ``_log_prior``.
     """
     objective = params["objective"]
     if params["regularization"] != "deprecated":
@@ -90,6 +90,7 @@ def call_settings(params, sample_shape, *, stream, sample_flops):
         "n_neighbors_": n_neighbors,
         "n_threads_": auto_threads(params["n_threads"],
                                    sample_flops * params["batch_size"] * pairs),
+        "_search_threads": search_threads(params["n_threads"]),
         "_objective": objective,
         "_log_prior": log_prior(params["prior"], params["n_clusters"]),
     }

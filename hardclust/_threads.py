@@ -23,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from ._utils import seeded
 from .encoders import make_encoder
 
-__all__ = ["auto_threads", "blas_limits", "encoder_flops", "forward_flops", "limit_threads",
+__all__ = ["auto_threads", "blas_limits", "search_limits", "search_threads", "encoder_flops", "forward_flops", "limit_threads",
            "sample_flops", "uses_threads"]
 
 # n_threads="auto": one thread when a training step's forward pass costs at
@@ -51,6 +51,30 @@ def blas_limits(n_threads):
     ``n_threads`` (threadpoolctl's ``threadpool_limits``, through the
     controller made once)."""
     return _blas_controller().limit(limits=n_threads)
+
+
+def search_threads(n_threads):
+    """The OpenMP threads of the neighbour search of a call for the
+    ``n_threads`` parameter, read before the call limits torch's.
+
+    The search is coarse-grained (each thread takes whole chunks of query
+    rows, :func:`search_limits`), so it gains from a second core even when
+    other work keeps the cores busy, unlike a small encoder's steps, and
+    its result does not depend on the count. So ``"auto"`` gives it the
+    caller's torch count (one per core unless the caller set another);
+    an int is used as given; None leaves the pools as they are.
+    """
+    if isinstance(n_threads, str) and n_threads == "auto":
+        return torch.get_num_threads()
+    return n_threads
+
+
+def search_limits(threads):
+    """Context for a neighbour search on ``threads`` OpenMP threads (None:
+    as they are), BLAS on one (each thread's distance products)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    return _blas_controller().limit(limits={"openmp": threads, "blas": 1})
 
 
 def forward_flops(encoder, sample):

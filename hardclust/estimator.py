@@ -409,7 +409,8 @@ class OnlineHardClustering(
             self._check_params_vs_input(X)
             threads.enter_context(limit_threads(self.n_threads_, blas=True))
             rng = check_random_state(self.random_state)
-            neighbors = training_neighbors(X, self.n_neighbors_, self.neighbor_weight, rng)
+            neighbors = training_neighbors(X, self.n_neighbors_, self.neighbor_weight, rng,
+                                           threads=self._search_threads)
             best_score, best = None, None
             for _ in range(self.n_init):
                 self._build(X, rng)
@@ -467,8 +468,9 @@ class OnlineHardClustering(
                 threads.enter_context(limit_threads(self.n_threads_, blas=True))
             self._follow_stream(X, first_call)
             self.max_epochs_ = 1
-            self._train(X, 1, neighbors=training_neighbors(X, self.n_neighbors_,
-                                                           self.neighbor_weight, self._rng))
+            self._train(X, 1, neighbors=training_neighbors(
+                X, self.n_neighbors_, self.neighbor_weight, self._rng,
+                threads=self._search_threads))
             if self.reassignment_ratio > 0 and len(X) >= 5 * self.n_clusters:
                 self.n_reassigned_ += _streaming.reassign_starved(
                     self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),

@@ -10,8 +10,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
+from threadpoolctl import threadpool_info
 
 from hardclust import OnlineHardClustering
 from hardclust._neighbors import input_neighbors
@@ -74,6 +76,62 @@ def test_large_calls_are_searched_in_random_blocks():
     _, component = connected_components(graph, directed=False)
     assert sorted(np.bincount(component).tolist()) == [8, 8, 9]
     assert not torch.equal(a, input_neighbors(X, 8, np.random.RandomState(1), max_block=10))
+
+
+@pytest.mark.parametrize("n_samples", [4_200, 600])
+def test_the_search_finds_the_same_neighbors_on_any_thread_count(n_samples, monkeypatch):
+    # small integers: many rows at exactly the same distance, so any
+    # difference in how ties are ordered or cut would show
+    X = torch.from_numpy(np.random.RandomState(0).randint(0, 2, (n_samples, 20)).astype("f4"))
+    seen = []
+    search = NearestNeighbors.kneighbors
+    monkeypatch.setattr(NearestNeighbors, "kneighbors", lambda self, *args, **kwargs: (
+        seen.append(_openmp_threads()) or search(self, *args, **kwargs)))
+    one = input_neighbors(X, 10, np.random.RandomState(0), threads=1)
+    two = input_neighbors(X, 10, np.random.RandomState(0), threads=2)
+    np.testing.assert_array_equal(one.numpy(), two.numpy())
+    # more than four chunks of rows a thread run on two; fewer, on one
+    assert seen == [1, 2 if n_samples > 4 * 256 * 2 else 1]
+
+
+class RecordTorchThreads(Callback):
+    """Appends ("epoch", torch's thread count) at every epoch's end."""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    def __deepcopy__(self, memo):  # the estimator copies its callbacks
+        return RecordTorchThreads(self.seen)
+
+    def on_epoch_end(self, net, **kwargs):
+        self.seen.append(("epoch", torch.get_num_threads()))
+
+
+def _openmp_threads():
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"}.pop()
+
+
+def test_fit_searches_on_the_callers_threads_and_gives_them_back(monkeypatch):
+    X = np.random.RandomState(0).randn(2_100, 60).astype("f4")
+    seen = []
+    search = NearestNeighbors.kneighbors
+    monkeypatch.setattr(NearestNeighbors, "kneighbors", lambda self, *args, **kwargs: (
+        seen.append(_openmp_threads()) or search(self, *args, **kwargs)))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        model = OnlineHardClustering(n_clusters=3, max_epochs=1, init="k-means",
+                                     random_state=0,
+                                     callbacks=[RecordTorchThreads(seen)]).fit(X)
+        # the search took the caller's two threads, the encoder trained on one ("auto")
+        assert model.n_threads_ == 1 and seen == [2, ("epoch", 1)]
+        assert torch.get_num_threads() == 2
+        seen.clear()
+        OnlineHardClustering(n_clusters=3, max_epochs=1, init="k-means", n_threads=1,
+                             random_state=0).fit(X)
+        assert seen == [1]
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_fewer_samples_than_neighbors():
