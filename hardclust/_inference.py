@@ -513,7 +513,7 @@ class BaseClustering(TransformerMixin):
         """Mean squared distance of tensor X's embeddings to their nearest
         centroid, on the fixed subset ``score`` uses (merged-centroid check)."""
         z = self._infer(_score_subset(X), "embedding").double()
-        centers = self._net.module_.centroids.detach().cpu().double()
+        centers = self._net.module_.unit_centroids().detach().cpu().double()
         return float(squared_distances(z, centers).min(dim=1).values.mean())
 
     def _own_silhouette(self, X):
@@ -537,7 +537,7 @@ class BaseClustering(TransformerMixin):
     @property
     def cluster_centers_(self):
         net = self._fitted_net("cluster_centers_")
-        return net.module_.centroids.detach().cpu().numpy().copy()
+        return net.module_.unit_centroids().detach().cpu().numpy().copy()
 
     @property
     def encoder_(self):

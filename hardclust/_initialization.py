@@ -402,7 +402,7 @@ def auto_pretrain_epochs(pretrain_epochs, *, image_cnn, max_epochs, n_batches):
 
 
 def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior,
-                   pretrain_epochs, scale=None):
+                   pretrain_epochs, scale=None, normalize=False):
     """The :class:`~hardclust._model.ClusterModule` a model starts from.
 
     Builds the encoder, centroids from ``N(0, I)`` and, when needed, the
@@ -427,6 +427,8 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
     scale : float, default=None
         A loaded model's embedding scale: no warm start and no start are
         run (its weights are loaded afterwards).
+    normalize : bool, default=False
+        Unit embeddings and centroids (``objective="secu"``).
 
     Returns
     -------
@@ -454,16 +456,17 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
         init = params["init"]
         if isinstance(init, str) and init == "graph":
             return graph_start(params, X, rng, encoder=encoder, decoder=decoder, device=device,
-                               sigma=sigma, lr=lr, log_prior=log_prior)
+                               sigma=sigma, lr=lr, log_prior=log_prior, normalize=normalize)
         if not (isinstance(init, str) and init == "random"):
             centroids, scale = start(encoder, X, init=init, log_prior=log_prior,
                                      batch_size=params["batch_size"], device=device, rng=rng)
     return ClusterModule(encoder, centroids, sigma, log_prior, scale,
                          decoder=decoder if reconstruction > 0 else None,
-                         reconstruction=reconstruction)
+                         reconstruction=reconstruction, normalize=normalize)
 
 
-def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prior):
+def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prior,
+                normalize=False):
     """The module of ``init="graph"``: centroids at the means of the
     neighbour graph's clusters (:func:`hardclust._graph.graph_labels`) in
     the starting embedding, then the model fitted to those labels
@@ -482,7 +485,7 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     centroids, scale = scale_start(centers, z)
     module = ClusterModule(encoder, centroids, sigma, log_prior, scale,
                            decoder=decoder if reconstruction > 0 else None,
-                           reconstruction=reconstruction).to(device)
+                           reconstruction=reconstruction, normalize=normalize).to(device)
     fit_to_labels(module, rows, labels, optimizer=params["optimizer"],
                   options=optimizer_options(params, strip=True), lr=lr,
                   batch_size=params["batch_size"], device=device, rng=rng)

@@ -44,10 +44,14 @@ class ClusterModule(nn.Module):
         Maps the encoder's raw output back to ``(B, *input_shape)``.
     reconstruction : float, default=0.0
         Weight of the decoder's mean squared error in the training loss.
+    normalize : bool, default=False
+        Put embeddings and centroids on the unit sphere before the costs
+        (``objective="secu"``): ``D = ||z/|z| - mu/|mu|||^2 / sigma - log pi
+        = (2 - 2 cos(z, mu)) / sigma - log pi``.
     """
 
     def __init__(self, encoder, centroids, sigma, log_prior, scale=1.0, decoder=None,
-                 reconstruction=0.0):
+                 reconstruction=0.0, normalize=False):
         super().__init__()
         self.encoder = encoder
         if decoder is not None:  # only then: a default model's state_dict is unchanged
@@ -57,6 +61,7 @@ class ClusterModule(nn.Module):
         self.register_buffer("log_prior", log_prior.clone())
         self.sigma = float(sigma)
         self.scale = float(scale)
+        self.normalize = bool(normalize)
 
     def forward(self, x):
         return self.head(self.encoder(x))
@@ -69,14 +74,28 @@ class ClusterModule(nn.Module):
         ``"labels"`` (B,); labels fold the scale into the distances, with no
         multiplication of ``z`` at all.
         """
-        if output == "labels":
+        if output == "labels" and not self._normalized():
             return self.nearest(z, z_scale=self.scale)
         z = z * self.scale
+        if self._normalized():
+            z = nn.functional.normalize(z, dim=1)
+            if output == "labels":
+                return self.nearest(z)
         return z if output == "embedding" else self.costs(z)
 
-    def costs(self, z):
-        """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K)."""
-        centroids = self.centroids.to(z.dtype)
+    def _normalized(self):
+        return getattr(self, "normalize", False)  # modules of 0.2 and 0.3 lack it
+
+    def unit_centroids(self, centroids=None):
+        """``centroids`` (default: the module's), on the unit sphere when
+        ``normalize``, as they enter the costs."""
+        centroids = self.centroids if centroids is None else centroids
+        return nn.functional.normalize(centroids, dim=1) if self._normalized() else centroids
+
+    def costs(self, z, centroids=None):
+        """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K),
+        against ``centroids`` (default: the module's)."""
+        centroids = self.unit_centroids(centroids).to(z.dtype)
         return squared_distances(z, centroids) / self.sigma - self.log_prior.to(z.dtype)
 
     def nearest(self, z, z_scale=1.0):
@@ -87,7 +106,7 @@ class ClusterModule(nn.Module):
         With ``z_scale``, ``z`` is taken as ``z * z_scale`` without the
         multiplication (pass the encoder's raw output and ``self.scale``).
         """
-        centroids = self.centroids.to(z.dtype)
+        centroids = self.unit_centroids().to(z.dtype)
         offsets = (centroids * centroids).sum(dim=1) / self.sigma - self.log_prior.to(z.dtype)
         scores = torch.addmm(offsets, z, centroids.T, alpha=-2.0 * z_scale / self.sigma)
         return scores.argmin(dim=1)

@@ -123,14 +123,18 @@ class ClusterNet(NeuralNet):
             Xi = torch.cat([Xi, to_device_async(views, self.device)])
         module = self.module_
         z_raw = module.encoder(Xi)
-        all_costs = module.costs(module.head(z_raw))
+        z = module.head(z_raw)
+        all_costs = module.costs(z)
         finite = torch.isfinite(all_costs).all()  # stays on the device
         costs, view_costs = all_costs[:n_points], all_costs[n_points:]
         nearest = costs.detach().argmin(dim=1)
         if views is not None:
             costs = pair_costs(costs, view_costs, neighbor_weight)
         try:
-            loss, labels = self.criterion_(costs)
+            if getattr(self.criterion_, "uses_embeddings", False):
+                loss, labels = self.criterion_(costs, module=module, z=z, n_points=n_points)
+            else:
+                loss, labels = self.criterion_(costs)
         except ValueError as exc:  # the assignment refuses NaN costs
             if not bool(finite):  # an error path: the sync no longer matters
                 raise FloatingPointError(_NON_FINITE) from exc
@@ -145,6 +149,11 @@ class ClusterNet(NeuralNet):
             "y_pred": labels,
             "nearest": nearest,
         }
+
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        if hasattr(self.criterion_, "freeze"):  # SeCu's centroids of the pass
+            self.criterion_.freeze(self.module_.centroids)
 
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
         """Refuse a non-finite loss, read from the history skorch wrote on the host."""
@@ -194,6 +203,7 @@ class ClusterNet(NeuralNet):
         self.module_.sigma = float(sigma)
         if criterion is not None:
             self.module_.log_prior.copy_(log_prior)
+            self.module_.normalize = getattr(criterion, "uses_embeddings", False)
             self.criterion = criterion
             self.initialize_criterion()
             # skorch's public initialize_criterion leaves it where it was built

@@ -18,6 +18,7 @@ from ._schedule import auto_max_epochs
 from ._threads import auto_threads, search_threads
 from ._utils import resolve_device
 from .encoders import auto_lr, is_image_cnn
+from .objectives import SECU_SIGMA
 
 __all__ = ["call_settings", "start_settings"]
 
@@ -85,7 +86,8 @@ def call_settings(params, sample_shape, *, stream, sample_flops):
     pairs = 2 if n_neighbors > 0 and params["neighbor_weight"] > 0 else 1
     sigma, lr = params["sigma"], params["lr"]
     return {
-        "sigma_": auto_sigma(params["latent_dim"]) if sigma == "auto" else float(sigma),
+        "sigma_": (float(sigma) if sigma != "auto" else SECU_SIGMA if objective == "secu"
+                   else auto_sigma(params["latent_dim"])),
         "lr_": auto_lr(params["encoder"]) if lr == "auto" else lr,
         "n_neighbors_": n_neighbors,
         "n_threads_": auto_threads(params["n_threads"],

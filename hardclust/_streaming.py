@@ -108,7 +108,7 @@ def _nearest_distance(module, z):
     change, and a new ``sigma`` is no drift.
     """
     with torch.no_grad():
-        d2 = squared_distances(z.to(module.centroids.device), module.centroids)
+        d2 = squared_distances(z.to(module.centroids.device), module.unit_centroids())
     return float(d2.min(dim=1).values.mean())
 
 

@@ -4,8 +4,12 @@ Each objective is a small ``nn.Module`` whose ``forward(costs)`` takes the
 batch's cost matrix ``D`` of shape (B, K) (``D[i, k] = ||z_i - mu_k||^2 /
 sigma - log pi_k``, with gradient) and returns ``(loss, labels)``. The
 skorch net uses it as its criterion. ``"hard"`` is the method this library
-exists for; the others are the baselines of Mahon & Lukasiewicz (AAAI 2024),
-kept so that the paper's comparison can be rerun.
+exists for; ``"none"`` to ``"variance"`` are the baselines of Mahon &
+Lukasiewicz (AAAI 2024), kept so that the paper's comparison can be rerun.
+``"secu"`` is SeCu's stable cluster discrimination (Qian, ICCV 2023) on a
+sample and its neighbour (:class:`SecuObjective`): it reads the batch's
+embeddings too (``uses_embeddings``), and the model puts embeddings and
+centroids on the unit sphere for it.
 """
 
 import torch
@@ -13,7 +17,7 @@ from torch import nn
 
 from .assignment import combination_assign
 
-__all__ = ["OBJECTIVES", "make_objective"]
+__all__ = ["OBJECTIVES", "SECU_SIGMA", "SecuObjective", "make_objective"]
 
 
 def _assigned_cost(costs, labels):
@@ -114,7 +118,87 @@ class VarianceObjective(nn.Module):
         return _assigned_cost(costs, labels) + self.strength * penalty, labels
 
 
-OBJECTIVES = ("hard", "none", "sinkhorn", "entropy", "variance")
+class SecuObjective(nn.Module):
+    """SeCu's stable cluster discrimination on (sample, view) pairs.
+
+    Qian, "Stable Cluster Discrimination for Deep Clustering" (ICCV 2023),
+    as ``../shared/SPEC.md`` restates the authors' code, with the
+    neighbour as the second view (a sample is its own view when it has
+    none) and combination assignment as the per-batch size constraint.
+    Embeddings ``z`` and centroids ``w`` are unit vectors
+    (:class:`~hardclust._model.ClusterModule` with ``normalize``), so
+    ``-D = 2 cos(z, w) / sigma + log pi`` up to a constant: ``sigma`` is
+    twice SeCu's temperature (``SECU_SIGMA``, 0.1, is its 0.05).
+
+    - Labels: combination assignment on the pair's cost.
+    - Centre loss: the cross-entropy of ``softmax(-D)`` against the label,
+      with the embeddings detached and only the assigned centroid's cost
+      carrying a gradient: no centroid is pushed away by samples that are
+      not its own, so one without samples in the batch stays where it is.
+    - Representation loss (the encoder's): each view's ``softmax(-Dbar)``
+      against centroids frozen at the start of the pass, pulled towards
+      ``(1 - target_weight)`` times the other view's (no gradient) plus
+      ``target_weight`` times the label's one-hot.
+
+    Parameters
+    ----------
+    target_weight : float, default=0.2
+        The one-hot's share of the representation target (SeCu's 0.2).
+    """
+
+    uses_embeddings = True
+
+    def __init__(self, target_weight=0.2):
+        super().__init__()
+        self.target_weight = target_weight
+        self.frozen = None
+
+    def freeze(self, centroids):
+        """Fix the centroids the representation loss reads (each pass)."""
+        self.frozen = centroids.detach().clone()
+
+    def forward(self, costs, *, module, z, n_points):
+        """Loss and labels of a batch.
+
+        Parameters
+        ----------
+        costs : Tensor of shape (B, K)
+            The pairs' costs (:func:`hardclust._model.pair_costs`), or the
+            samples' without views.
+        module : ClusterModule
+        z : Tensor of shape (B, d) or (2B, d)
+            Unit embeddings of the samples, then of their views if any.
+        n_points : int
+            B.
+        """
+        labels = combination_assign(costs.detach())
+        views = [z[:n_points], z[n_points:] if len(z) > n_points else z[:n_points]]
+        # the centroids learn from their own samples only
+        centre = 0.0
+        for zv in views:
+            own = module.costs(zv.detach())
+            logits = -(own.detach() + (own - own.detach()) * _one_hot(labels, own))
+            centre = centre + nn.functional.cross_entropy(logits, labels)
+        frozen = self.frozen if self.frozen is not None else module.centroids.detach()
+        log_p = [torch.log_softmax(-module.costs(zv, frozen), dim=1) for zv in views]
+        one_hot = _one_hot(labels, log_p[0])
+        representation = 0.0
+        for mine, other in ((0, 1), (1, 0)):
+            target = ((1 - self.target_weight) * log_p[other].detach().exp()
+                      + self.target_weight * one_hot)
+            representation = representation - (target * log_p[mine]).sum(dim=1).mean()
+        return (centre + representation) / 2, labels
+
+
+def _one_hot(labels, like):
+    return nn.functional.one_hot(labels, like.shape[1]).to(like.dtype)
+
+
+# sigma="auto" with objective="secu": twice SeCu's temperature 0.05, since
+# on the unit sphere ||z - w||^2 = 2 - 2 cos(z, w)
+SECU_SIGMA = 0.1
+
+OBJECTIVES = ("hard", "none", "sinkhorn", "entropy", "variance", "secu")
 
 
 def make_objective(objective, log_prior, strength):
@@ -129,6 +213,8 @@ def make_objective(objective, log_prior, strength):
         return EntropyObjective(strength)
     if objective == "variance":
         return VarianceObjective(strength)
+    if objective == "secu":
+        return SecuObjective()
     raise ValueError(
         f"objective must be one of {OBJECTIVES}, got {objective!r}."
     )
