@@ -220,6 +220,18 @@ class ClusterNet(NeuralNet):
         elif optimizer_options:
             self.set_params(**optimizer_options)
 
+    def initialize_optimizer(self, *args, **kwargs):
+        """skorch's, then each parameter group's ``initial_lr`` set to its
+        rate when missing: a learning-rate scheduler (skorch's
+        ``LRScheduler``) is rebuilt at every training call as resuming at
+        the history's epoch, which torch refuses on an optimizer that no
+        scheduler has seen (a new optimizer class between ``partial_fit``
+        calls, a soft reset); the schedule goes on from the new rate."""
+        super().initialize_optimizer(*args, **kwargs)
+        for group in self.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        return self
+
     def move_to(self, device):
         """Move the module, criterion and optimizer state to ``device``.
 

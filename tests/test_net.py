@@ -46,3 +46,34 @@ def test_eval_mode_restores_training_mode_and_leaves_eval_mode_alone():
         assert not module.training
     assert not module.training and not module[1].training
     assert torch.is_grad_enabled()
+
+
+def _scheduled(**params):
+    from skorch.callbacks import LRScheduler
+
+    from hardclust import OnlineHardClustering
+
+    return OnlineHardClustering(n_clusters=3, random_state=0, lr=0.01, **params,
+                                callbacks=[LRScheduler(policy="StepLR", step_size=1, gamma=0.5)])
+
+
+def test_a_new_optimizer_goes_on_under_a_learning_rate_schedule():
+    # skorch rebuilds the scheduler at every call as resuming at the
+    # history's epoch; torch refused that on a new optimizer (KeyError:
+    # 'initial_lr') when the optimizer class changed between calls
+    X = torch.randn(300, 5, generator=torch.Generator().manual_seed(0)).numpy()
+    model = _scheduled()
+    model.partial_fit(X)
+    model.set_params(optimizer=torch.optim.SGD, lr=0.1).partial_fit(X)
+    optimizer = model._net.optimizer_
+    assert isinstance(optimizer, torch.optim.SGD)
+    # the schedule goes on from the new rate: halved when rebuilt at the
+    # call's start (as with an unchanged optimizer) and after its pass
+    assert optimizer.param_groups[0]["lr"] == 0.1 / 4
+    assert model.n_iter_ == 2
+
+
+def test_soft_resets_go_on_under_a_learning_rate_schedule():
+    X = torch.randn(300, 5, generator=torch.Generator().manual_seed(0)).numpy()
+    model = _scheduled(max_epochs=3, reset_interval=1).fit(X)
+    assert model.n_resets_ == 2 and model.n_iter_ == 3
