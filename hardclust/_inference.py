@@ -23,6 +23,10 @@ from ._model import squared_distances
 from ._threads import uses_threads
 from .encoders import MLPEncoder
 
+# The largest magnitude accepted in X: squares of values above about 1.8e19
+# overflow float32, and the PCA of the neighbour search sums them over rows
+# (predict_proba gave NaN at 1e19, the start failed at 1e30).
+_MAX_MAGNITUDE = 1e15
 # Chunks embedded before their distances are computed in one call.
 _COSTS_GROUP = 16
 # Inference chunks hold up to _INFER_VALUES input values and _INFER_MAX_ROWS
@@ -360,6 +364,14 @@ class BaseClustering(TransformerMixin):
                 "X has values beyond the float32 range (about 3.4e38), which "
                 "the model computes in; rescale X (for example with "
                 "StandardScaler)."
+            )
+        largest = max(float(X32.max()), -float(X32.min())) if X32.size else 0.0
+        if largest > _MAX_MAGNITUDE:
+            raise ValueError(
+                f"X has values up to {largest:.3g} in magnitude; the model computes "
+                f"in float32, where squares and sums of values beyond "
+                f"{_MAX_MAGNITUDE:.0e} overflow (NaN probabilities, a failed "
+                "start); rescale X (for example with StandardScaler)."
             )
         if not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
             X32 = X32.copy()

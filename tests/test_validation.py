@@ -238,6 +238,16 @@ def test_values_beyond_float32_and_torch_tensors(X):
     model = _fitted(X)
     with pytest.raises(ValueError, match="float32 range"):
         model.predict(np.full((3, 4), 1e39))
+    # finite in float32, but their squares are not
+    before = model.predict(X)
+    huge = X.copy()
+    huge[0, 0] = 1e19
+    for method in (model.predict, model.predict_proba, model.transform, model.partial_fit):
+        with pytest.raises(ValueError, match="up to 1e\\+19 in magnitude.*StandardScaler"):
+            method(huge)
+    with pytest.raises(ValueError, match="in magnitude"):
+        OnlineHardClustering(n_clusters=3).fit(huge * 1e11)
+    np.testing.assert_array_equal(model.predict(X), before)
     tensor = torch.from_numpy(X).requires_grad_(True)
     np.testing.assert_array_equal(model.predict(tensor), model.predict(X))
 
