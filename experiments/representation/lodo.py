@@ -22,13 +22,16 @@ from collections import defaultdict
 
 import numpy as np
 
+from hardclust.objectives import OBJECTIVES
+
 
 def load(path, seeds):
     path, _, keep = path.partition("@")
     runs = json.load(open(path))["runs"]
     table = defaultdict(list)
     for run in runs:
-        if run["method"] in ("hard", "hardclust") and run["seed"] in seeds and (
+        # a file holds one hardclust method: the default or one objective
+        if run["method"] in ("hardclust", *OBJECTIVES) and run["seed"] in seeds and (
                 not keep or run["dataset"] in keep.split(",")):
             table[run["dataset"]].append((run["ACC"], run["NMI"]))
     return {name: np.mean(values, axis=0) for name, values in table.items()}
