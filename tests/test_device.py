@@ -274,7 +274,7 @@ def test_a_tagged_tensor_pickles_as_on_cuda_and_needs_a_device_map():
 # ----------------------------------------------------------------------
 # Training on the simulated device
 # ----------------------------------------------------------------------
-@pytest.mark.parametrize("objective, expected", [("hard", 2), ("none", 1)])
+@pytest.mark.parametrize("objective, expected", [("hard", 2), ("none", 1), ("secu", 2)])
 def test_a_training_step_syncs_at_most_twice_with_pairs(X, objective, expected):
     SyncsPerBatch.counts = []
     model = OnlineHardClustering(n_clusters=3, max_epochs=2, batch_size=32, n_neighbors=3,
