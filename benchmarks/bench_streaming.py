@@ -2,7 +2,11 @@
 
 Writes a (n, 64) float32 memmap of Gaussian blobs to a temporary file, then
 feeds it to ``partial_fit`` in chunks, recording peak RSS (``ru_maxrss``)
-after the first chunk and at the end, and throughput::
+after the first chunk and at the end, and throughput. Peak RSS counts the
+pages of the memory-mapped file read so far (clean, file-backed: the
+kernel drops them under pressure), so the anonymous memory (``RssAnon`` of
+``/proc/self/status``, Linux; what the process itself allocated) is also
+read after every call, its largest value reported::
 
     python benchmarks/bench_streaming.py [--n 1000000] [--chunk 10000] [--init k-means] [--json out.json]
 """
@@ -21,6 +25,18 @@ from hardclust import OnlineHardClustering
 
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def anon_rss_mb():
+    """RssAnon of this process in MB (None where /proc is not Linux's)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def main(argv=None):
@@ -49,15 +65,20 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.partial_fit(stream[:args.chunk])
-            rss_first = peak_rss_mb()
+            rss_first, anon_first = peak_rss_mb(), anon_rss_mb()
+            anon_peak = anon_first
             for lo in range(args.chunk, args.n, args.chunk):
                 model.partial_fit(stream[lo:lo + args.chunk])
+                anon = anon_rss_mb()
+                anon_peak = None if anon is None else max(anon_peak, anon)
         seconds = time.perf_counter() - start
         rss_end = peak_rss_mb()
     rows = [{"init": args.init, "samples": args.n, "chunk": args.chunk, "chunks": model.n_iter_,
              "seconds": seconds, "samples_per_s": args.n / seconds,
              "rss_first_mb": rss_first, "rss_end_mb": rss_end,
-             "growth_mb": rss_end - rss_first}]
+             "growth_mb": rss_end - rss_first, "anon_first_mb": anon_first,
+             "anon_peak_mb": anon_peak,
+             "anon_growth_mb": None if anon_peak is None else anon_peak - anon_first}]
     table(rows, list(rows[0]))
     dump(args.json, rows)
     return rows
