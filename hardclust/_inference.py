@@ -484,7 +484,8 @@ class BaseClustering(TransformerMixin):
         Returns
         -------
         Z : ndarray of shape (n_samples, latent_dim), dtype float32
-            The encoder's output, times ``embedding_scale_``.
+            The encoder's output, times ``embedding_scale_`` (scaled to unit
+            length with ``objective="secu"``).
         """
         return self._infer(self._check_predict_input(X), "embedding").numpy()
 

@@ -302,7 +302,7 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr,
     return finite_loss(loss, "the autoencoder warm start")
 
 
-def start(encoder, X, *, init, log_prior, batch_size, device, rng):
+def start(encoder, X, *, init, log_prior, batch_size, device, rng, normalize=False):
     """Initial centroids and embedding scale for ``init`` other than "random".
 
     Parameters
@@ -320,6 +320,9 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng):
     batch_size : int
     device : torch.device
     rng : numpy.random.RandomState
+    normalize : bool, default=False
+        The model clusters unit embeddings (``objective="secu"``): k-means
+        and a callable ``init`` get the embeddings scaled to unit length.
 
     Returns
     -------
@@ -331,6 +334,8 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng):
         return scale_start(np.asarray(init, dtype=np.float64))
     z = embed_sample(encoder, X, batch_size, device, rng)
     check_embeddings(z)
+    if normalize:
+        z = unit_rows(z)
     if callable(init):
         centers = np.asarray(init(z, n_clusters, rng), dtype=np.float64)
         if centers.shape != (n_clusters, z.shape[1]) or not np.all(np.isfinite(centers)):
@@ -381,9 +386,16 @@ def reseed_starved(z, costs, ratio, rng):
     return starved, z[np.sort(rows)]
 
 
-def start_spread(latent_dim):
-    """The mean squared distance a k-means start puts between centroids."""
-    return _INIT_SPREAD * latent_dim
+def start_spread(latent_dim, normalize=False):
+    """The mean squared distance a k-means start puts between centroids; on
+    the unit sphere (``normalize``) 2, that between random unit vectors."""
+    return 2.0 if normalize else _INIT_SPREAD * latent_dim
+
+
+def unit_rows(z):
+    """The rows of ndarray z scaled to unit length (zero rows left as they are)."""
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    return z / np.where(norms > 0, norms, 1.0)
 
 
 def auto_sigma(latent_dim):
@@ -459,7 +471,8 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
                                sigma=sigma, lr=lr, log_prior=log_prior, normalize=normalize)
         if not (isinstance(init, str) and init == "random"):
             centroids, scale = start(encoder, X, init=init, log_prior=log_prior,
-                                     batch_size=params["batch_size"], device=device, rng=rng)
+                                     batch_size=params["batch_size"], device=device, rng=rng,
+                                     normalize=normalize)
     return ClusterModule(encoder, centroids, sigma, log_prior, scale,
                          decoder=decoder if reconstruction > 0 else None,
                          reconstruction=reconstruction, normalize=normalize)

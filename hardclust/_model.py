@@ -83,8 +83,12 @@ class ClusterModule(nn.Module):
                 return self.nearest(z)
         return z if output == "embedding" else self.costs(z)
 
+    def __setstate__(self, state):
+        state.setdefault("normalize", False)  # modules pickled before "secu" lack it
+        super().__setstate__(state)
+
     def _normalized(self):
-        return getattr(self, "normalize", False)  # modules of 0.2 and 0.3 lack it
+        return self.normalize
 
     def unit_centroids(self, centroids=None):
         """``centroids`` (default: the module's), on the unit sphere when

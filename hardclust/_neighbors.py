@@ -88,7 +88,8 @@ def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None):
         The most rows searched together; None is ``_MAX_BLOCK`` (100,000).
     threads : int, default=None
         OpenMP threads of the search (:func:`hardclust._threads.search_threads`);
-        None leaves the pool as it is. The result is the same for any count.
+        the result is the same for any count. None leaves the pool as it
+        is, and then the tie order of a search of few rows may follow it.
 
     Returns
     -------

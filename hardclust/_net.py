@@ -203,11 +203,13 @@ class ClusterNet(NeuralNet):
         self.module_.sigma = float(sigma)
         if criterion is not None:
             self.module_.log_prior.copy_(log_prior)
-            self.module_.normalize = getattr(criterion, "uses_embeddings", False)
             self.criterion = criterion
             self.initialize_criterion()
             # skorch's public initialize_criterion leaves it where it was built
             self.criterion_ = to_device(self.criterion_, self.device)
+        # the geometry follows the objective that trains (a loaded model's
+        # file may say otherwise until its first training call)
+        self.module_.normalize = getattr(self.criterion_, "uses_embeddings", False)
         if callbacks is not None:
             self.callbacks = copy.deepcopy(callbacks[0])
             self.initialize_callbacks()
@@ -347,15 +349,16 @@ class ClusterNet(NeuralNet):
             len(self.history),
             [m.training for m in self.module_.modules()],
             self.module_.sigma,
+            self.module_.normalize,  # set by update() with a new objective
         )
 
     def restore(self, snapshot):
         """Put the net back exactly as :meth:`snapshot` saw it."""
-        attributes, module_state, optimizer_state, n_epochs, modes, sigma = snapshot
+        attributes, module_state, optimizer_state, n_epochs, modes, sigma, normalize = snapshot
         vars(self).clear()
         vars(self).update(attributes)
         self.module_.load_state_dict(module_state)
-        self.module_.sigma = sigma
+        self.module_.sigma, self.module_.normalize = sigma, normalize
         self.optimizer_.load_state_dict(optimizer_state)
         del self.history[n_epochs:]
         for m, mode in zip(self.module_.modules(), modes):

@@ -80,6 +80,9 @@ def save_model(path, params, *, module, fitted):
             "feature_names_in": None if names is None else [str(n) for n in names],
             "scale": float(module.scale),
             "sigma": float(module.sigma),
+            # the geometry the weights were trained in (objective="secu"),
+            # which the saved objective need not tell: it may have changed since
+            "normalize": bool(getattr(module, "normalize", False)),
             "lr": float(fitted["lr"]),
             "max_epochs": int(fitted["max_epochs"]),
             "pretrain_epochs": int(fitted["pretrain_epochs"]),

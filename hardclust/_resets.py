@@ -10,7 +10,7 @@ estimator then restarts the optimizer.
 
 import torch
 
-from ._initialization import balanced_kmeans, embed_sample
+from ._initialization import balanced_kmeans, embed_sample, unit_rows
 from ._utils import draw_seed, seeded
 from .encoders import make_encoder
 
@@ -55,9 +55,10 @@ def soft_reset(module, fresh, X, *, shrink, log_prior, batch_size, device, rng):
     statistics are re-set from the sample, as at the start.
     """
     shrink_toward(module.encoder, fresh, shrink)
-    z = embed_sample(module.encoder, X, batch_size, device, rng)
-    centers = balanced_kmeans(z * module.scale, len(log_prior),
-                              log_prior.double().numpy(), rng)
+    z = embed_sample(module.encoder, X, batch_size, device, rng) * module.scale
+    if getattr(module, "normalize", False):  # the model clusters unit embeddings ("secu")
+        z = unit_rows(z)
+    centers = balanced_kmeans(z, len(log_prior), log_prior.double().numpy(), rng)
     with torch.no_grad():
         module.centroids.copy_(torch.from_numpy(centers).float())
     module.eval()  # the fitted model's resting mode

@@ -167,7 +167,8 @@ def limit_threads(n_threads, blas=False):
         with limits:
             yield
     finally:
-        # unconditionally: torch.set_num_threads also sets MKL's count, which
+        # whenever it was changed, whatever torch now reports:
+        # torch.set_num_threads also sets MKL's count, which
         # threadpoolctl's restore of the OpenMP pool (the pool torch reports)
         # leaves at n_threads, so torch would read as restored while its
         # matrix products kept running on n_threads

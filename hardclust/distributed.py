@@ -285,11 +285,21 @@ def _check_device(net, local_rank):
         )
 
 
+def _check_objective(net):
+    if getattr(net.criterion_, "uses_embeddings", False):
+        raise ValueError(
+            "objective='secu' reads each batch's embeddings, which data_parallel "
+            "does not gather across processes (only the costs); train it in one "
+            "process, or pick another objective inside data_parallel."
+        )
+
+
 @contextlib.contextmanager
 def _train_in_parallel(net, dataset, group):
     """One training call of ``net`` (a :class:`~hardclust._net.ClusterNet`)
     on ``dataset``, data-parallel: the hook ``ClusterNet.train_epochs`` enters."""
     _check_device(net, group.local_rank)
+    _check_objective(net)
     _check_same_data(dataset.X)
     _share_state(net, dataset)
     plan = _Plan(group.rank, group.world_size, group.assignment)
@@ -389,7 +399,8 @@ def data_parallel(*, assignment="global", backend=None):
     ------
     ValueError
         For an unknown ``assignment``; at training, when the processes hold
-        different data or the model is on another process's GPU.
+        different data, the model is on another process's GPU, or its
+        objective is ``"secu"`` (which needs the whole batch's embeddings).
     """
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"assignment must be one of {ASSIGNMENTS}, got {assignment!r}.")

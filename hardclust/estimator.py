@@ -97,11 +97,14 @@ class OnlineHardClustering(
         than 50 values, else 0 (and 0 in ``partial_fit``, whose chunks hold
         few neighbours); the value used is ``n_neighbors_``.
     neighbor_weight : float, default=0.5
-        Weight of the neighbour in a pair's cost, ``(D[i] + w D[j]) / (1 + w)``.
+        Weight of the neighbour in a pair's cost, ``(D[i] + w D[j]) / (1 + w)``
+        (with ``objective="secu"``, in the pair's label only: its losses
+        weigh both views alike).
     sigma : float or "auto", default="auto"
         Cluster variance, in squared latent units: too small collapses,
         too large blurs. ``"auto"`` is ``25 / 16 * latent_dim``, a fixed
-        ratio to the start's centroid spread. The value used is ``sigma_``.
+        ratio to the start's centroid spread (0.1 with ``objective="secu"``,
+        on the unit sphere). The value used is ``sigma_``.
     prior : array-like of shape (n_clusters,), default=None
         Prior probability of each cluster (normalised); ``None``: uniform.
     objective : {"hard", "none", "sinkhorn", "entropy", "variance", "secu"}, \
@@ -163,7 +166,9 @@ class OnlineHardClustering(
     n_threads : int, "auto" or None, default="auto"
         torch's threads during every call (training also limits BLAS and
         OpenMP pools), the caller's restored after. ``"auto"``: 1 for small
-        encoders, torch's setting for larger; ``None`` leaves torch's.
+        encoders, torch's setting for larger, and the caller's torch count
+        for the neighbour search (coarse-grained, same result on any
+        count); ``None`` leaves torch's.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU. A new value set
         between ``partial_fit`` calls moves the model at the next call.
@@ -195,7 +200,8 @@ class OnlineHardClustering(
     cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
         Centroids, in the latent space.
     encoder_ : nn.Module
-        The trained encoder. ``transform(X)`` is ``encoder_(X) * embedding_scale_``.
+        The trained encoder. ``transform(X)`` is ``encoder_(X) * embedding_scale_``
+        (scaled to unit length with ``objective="secu"``).
     embedding_scale_ : float
         Fixed factor on the encoder's output set by the start (1.0 for
         ``init="random"``).
@@ -387,7 +393,8 @@ class OnlineHardClustering(
         else:
             warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
         warn_if_merged(self.cluster_centers_, spread=lambda: self._within_spread(X),
-                       start_spread=start_spread(self.latent_dim),
+                       start_spread=start_spread(self.latent_dim,
+                                                 getattr(self._net.module_, "normalize", False)),
                        n_epochs=len(self._net.history), lr=self.lr_)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -574,6 +581,8 @@ class OnlineHardClustering(
         self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
                     scale=saved["scale"])
         self._net.module_.load_state_dict(saved["module"])
+        # the geometry the weights were trained in (files before 0.3: none)
+        self._net.module_.normalize = saved.get("normalize", False)
         self._net.module_.eval()  # as a fitted model rests
         self.n_iter_, self.n_steps_ = saved["n_iter"], saved["n_steps"]
         self._input_view = _persistence.saved_input_view(saved)

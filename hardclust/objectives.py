@@ -130,11 +130,13 @@ class SecuObjective(nn.Module):
     ``-D = 2 cos(z, w) / sigma + log pi`` up to a constant: ``sigma`` is
     twice SeCu's temperature (``SECU_SIGMA``, 0.1, is its 0.05).
 
-    - Labels: combination assignment on the pair's cost.
+    - Labels: combination assignment on the pair's cost (the only place
+      ``neighbor_weight`` enters; the losses weigh both views alike).
     - Centre loss: the cross-entropy of ``softmax(-D)`` against the label,
       with the embeddings detached and only the assigned centroid's cost
       carrying a gradient: no centroid is pushed away by samples that are
-      not its own, so one without samples in the batch stays where it is.
+      not its own, so one without samples in the batch gets no gradient
+      (an optimizer with momentum may still move it).
     - Representation loss (the encoder's): each view's ``softmax(-Dbar)``
       against centroids frozen at the start of the pass, pulled towards
       ``(1 - target_weight)`` times the other view's (no gradient) plus

@@ -106,6 +106,15 @@ def test_another_process_gpu_is_refused():
     _check_device(types.SimpleNamespace(device="cuda"), local_rank=3)  # its own GPU
 
 
+def test_secu_is_refused_across_processes():
+    from hardclust.distributed import _check_objective
+    from hardclust.objectives import HardObjective, SecuObjective
+
+    with pytest.raises(ValueError, match="objective='secu'.*one process"):
+        _check_objective(types.SimpleNamespace(criterion_=SecuObjective()))
+    _check_objective(types.SimpleNamespace(criterion_=HardObjective()))
+
+
 def _state(model):
     return {k: v.clone() for k, v in model._net.module_.state_dict().items()}
 

@@ -140,3 +140,44 @@ def test_a_stream_switches_into_and_out_of_secu(blobs, first, then):
     norms = np.linalg.norm(model.transform(X), axis=1)
     assert np.allclose(norms, 1, rtol=1e-5) == (then == "secu")
     np.testing.assert_array_equal(model.labels_, model.predict(X))
+
+
+def test_a_failed_call_into_secu_leaves_the_geometry_as_it_was(blobs):
+    X, _ = blobs
+    model = OnlineHardClustering(n_clusters=4, random_state=0, sigma=1.0)
+    model.partial_fit(X)
+    before = model.transform(X)
+    with pytest.raises(FloatingPointError):
+        model.set_params(objective="secu", lr=1e30).partial_fit(X).partial_fit(X)
+    np.testing.assert_array_equal(model.transform(X), before)
+    assert not model._net.module_.normalize
+
+
+def test_a_saved_model_keeps_the_geometry_it_was_trained_in(blobs, tmp_path):
+    # the objective may change after training; the file keeps the weights' sphere
+    X, _ = blobs
+    model = OnlineHardClustering(n_clusters=4, objective="secu", max_epochs=2,
+                                 random_state=0).fit(X)
+    model.set_params(objective="hard")
+    model.save(tmp_path / "m.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "m.pt")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+    # the next training call follows the objective, in both
+    model.partial_fit(X)
+    loaded.partial_fit(X)
+    assert not model._net.module_.normalize and not loaded._net.module_.normalize
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.ClusterCollapseWarning")  # a poor init
+def test_the_k_means_start_and_a_callable_init_see_unit_embeddings(blobs):
+    X, _ = blobs
+    norms = []
+
+    def init(Z, n_clusters, random_state):
+        norms.append(np.linalg.norm(Z, axis=1))
+        return Z[:n_clusters]
+
+    OnlineHardClustering(n_clusters=4, objective="secu", init=init, max_epochs=1,
+                         random_state=0).fit(X)
+    np.testing.assert_allclose(norms[0], 1, rtol=1e-6)
