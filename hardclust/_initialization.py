@@ -349,7 +349,7 @@ def start(encoder, X, *, init, log_prior, batch_size, device, rng, normalize=Fal
     return scale_start(centers, z)
 
 
-def reseed_starved(z, costs, ratio, rng):
+def reseed_starved(z, costs, ratio, rng, eligible=None):
     """Centroids for clusters that are almost nobody's nearest, moved to the data.
 
     What ``MiniBatchKMeans``'s ``reassignment_ratio`` does, in the latent
@@ -368,6 +368,8 @@ def reseed_starved(z, costs, ratio, rng):
     ratio : float
         Fraction of a fair share (``n / K``) below which a cluster is starved.
     rng : numpy.random.RandomState
+    eligible : ndarray of bool of shape (n_clusters,), default=None
+        The clusters that may be reseeded (None: all).
 
     Returns
     -------
@@ -378,7 +380,8 @@ def reseed_starved(z, costs, ratio, rng):
     """
     n_samples, n_clusters = costs.shape
     counts = np.bincount(costs.argmin(dim=1).numpy(), minlength=n_clusters)
-    starved = np.flatnonzero(counts < ratio * n_samples / n_clusters)
+    starved = counts < ratio * n_samples / n_clusters
+    starved = np.flatnonzero(starved if eligible is None else starved & eligible)
     if len(starved) == 0 or len(starved) >= n_samples:
         return starved[:0], z[:0]
     weights = (costs.min(dim=1).values - costs.min()).double().clamp_min(0).numpy() + 1e-12

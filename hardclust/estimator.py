@@ -138,7 +138,8 @@ class OnlineHardClustering(
     reassignment_ratio : float, default=0.01
         After each ``partial_fit`` pass, a cluster that is the nearest of
         fewer than ``reassignment_ratio * n / n_clusters`` of the chunk's
-        ``n`` points gets a new centroid at one of them, as in
+        ``n`` points, and nobody's nearest for the last ``20 * n_clusters``
+        streamed rows, gets a new centroid at one of them, as in
         :class:`~sklearn.cluster.MiniBatchKMeans`. 0 disables it.
     drift_threshold : float or None, default=None
         When a new ``partial_fit`` chunk lies ``drift_threshold`` times
@@ -483,9 +484,11 @@ class OnlineHardClustering(
                 X, self.n_neighbors_, self.neighbor_weight, self._rng,
                 threads=self._search_threads))
             if self.reassignment_ratio > 0 and len(X) >= 5 * self.n_clusters:
+                idle = rows_since_used(None if first_call else self.__dict__.get("_rows_unused"),
+                                       self._net.history[-1]["cluster_sizes"])
                 self.n_reassigned_ += _streaming.reassign_starved(
                     self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
-                    self.reassignment_ratio, self._rng)
+                    self.reassignment_ratio, self._rng, idle_rows=idle)
             self._finish(X, reset=first_call, stream=True)
         return self
 

@@ -109,13 +109,22 @@ def rows_since_used(previous, sizes):
     return np.where(sizes > 0, 0, before + sizes.sum())
 
 
+def idle_window(n_clusters):
+    """Streamed rows a cluster may go without being anyone's nearest centroid
+    before it counts as lost (``20 * n_clusters``): one holding ``1 / K`` of
+    the data is missed that long by chance with probability about e^-20.
+    The collapse warning and the reassignment of starved centroids wait for
+    it."""
+    return _STREAM_ROWS_PER_CLUSTER * n_clusters
+
+
 def warn_if_stream_collapsed(previous, rows, *, sigma, lr):
     """Raise :class:`ClusterCollapseWarning` when a cluster's count of
     :func:`rows_since_used` reaches ``20 * n_clusters`` with this pass
     (``previous`` below it, ``rows`` at or above it): once per such run of
     empty passes, however long it lasts."""
     n_clusters = len(rows)
-    window = _STREAM_ROWS_PER_CLUSTER * n_clusters
+    window = idle_window(n_clusters)
     before = np.zeros_like(rows) if previous is None else previous
     crossed = (rows >= window) & (before < window)
     if n_clusters < 2 or not crossed.any():

@@ -124,3 +124,7 @@ def test_reseed_starved_moves_only_clusters_nobody_is_nearest_to():
     torch.testing.assert_close(again[1], centers)
     none, empty = reseed_starved(z, costs[:, :2], 0.01, np.random.RandomState(0))
     assert len(none) == 0 and empty.shape == (0, 2)
+    # a starved cluster that is not eligible (not idle long enough) stays
+    kept, _ = reseed_starved(z, costs, 0.01, np.random.RandomState(0),
+                             eligible=np.array([True, True, False]))
+    assert len(kept) == 0

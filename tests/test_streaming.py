@@ -172,6 +172,25 @@ def test_reassignment_leaves_a_stationary_stream_untouched():
     np.testing.assert_array_equal(models[0].cluster_centers_, models[1].cluster_centers_)
 
 
+def test_a_cluster_missed_by_one_small_chunk_keeps_its_centroid():
+    # 4 clusters: the window is 20 * 4 = 80 rows. Chunks of 60 rows from three
+    # of the four blobs leave the fourth nobody's nearest: after one chunk
+    # (60 rows) its centroid stays; after the second (120 rows) it moves.
+    rng = np.random.RandomState(0)
+    centers = rng.uniform(-10, 10, (4, 6))
+    model = OnlineHardClustering(4, reassignment_ratio=0.01, random_state=0)
+    model.partial_fit(next(_blob_stream(centers, 1, rng)))
+    assert model.n_reassigned_ == 0
+    others = centers[:3]  # the fourth blob stops coming
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusterCollapseWarning)
+        for chunk in _blob_stream(others, 2, rng, size=60):
+            model.partial_fit(chunk)
+            seen.append(model.n_reassigned_)
+    assert seen[0] == 0 and seen[1] >= 1
+
+
 def test_a_numpy_integer_equal_to_the_start_is_no_change(X):
     model = _started(X)
     model.set_params(n_clusters=np.int64(4), latent_dim=np.int32(128)).partial_fit(X)
