@@ -138,9 +138,11 @@ class OnlineHardClustering(
     reassignment_ratio : float, default=0.01
         After each ``partial_fit`` pass, a cluster that is the nearest of
         fewer than ``reassignment_ratio * n / n_clusters`` of the chunk's
-        ``n`` points, and nobody's nearest for the last ``20 * n_clusters``
-        streamed rows, gets a new centroid at one of them, as in
-        :class:`~sklearn.cluster.MiniBatchKMeans`. 0 disables it.
+        ``n`` points, and nobody's nearest in the training passes of the last
+        ``20 * n_clusters`` streamed rows (counted afresh after a drift
+        reset or ``load``), gets a new centroid at one of them, as in
+        :class:`~sklearn.cluster.MiniBatchKMeans`; chunks of fewer than
+        ``5 * n_clusters`` rows move none. 0 disables it.
     drift_threshold : float or None, default=None
         When a new ``partial_fit`` chunk lies ``drift_threshold`` times
         further from the centroids than the chunks before it, the
@@ -486,9 +488,10 @@ class OnlineHardClustering(
             if self.reassignment_ratio > 0 and len(X) >= 5 * self.n_clusters:
                 idle = rows_since_used(None if first_call else self.__dict__.get("_rows_unused"),
                                        self._net.history[-1]["cluster_sizes"])
-                self.n_reassigned_ += _streaming.reassign_starved(
+                moved = _streaming.reassign_starved(
                     self._net.module_, self._infer(_streaming.chunk_sample(X), "embedding"),
                     self.reassignment_ratio, self._rng, idle_rows=idle)
+                self.n_reassigned_ += len(moved)
             self._finish(X, reset=first_call, stream=True)
         return self
 
@@ -500,6 +503,8 @@ class OnlineHardClustering(
                 threshold=self.drift_threshold, log_prior=self._log_prior, rng=self._rng,
                 level=None if first_call else self.__dict__.get("_cost_level"))
             self.n_drift_resets_ += moved
+            if moved:  # new centroids: the idle counts were the old ones'
+                self.__dict__.pop("_rows_unused", None)
 
     def save(self, path):
         """Save parameters and weights to a file that is safe to load.
@@ -584,8 +589,8 @@ class OnlineHardClustering(
         self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
                     scale=saved["scale"])
         self._net.module_.load_state_dict(saved["module"])
-        # the geometry the weights were trained in (files before 0.3: none)
-        self._net.module_.normalize = saved.get("normalize", False)
+        # the geometry the weights were trained in (older files: the objective's)
+        self._net.module_.normalize = saved.get("normalize", self._net.module_.normalize)
         self._net.module_.eval()  # as a fitted model rests
         self.n_iter_, self.n_steps_ = saved["n_iter"], saved["n_steps"]
         self._input_view = _persistence.saved_input_view(saved)
