@@ -74,10 +74,10 @@ class ClusterModule(nn.Module):
         ``"labels"`` (B,); labels fold the scale into the distances, with no
         multiplication of ``z`` at all.
         """
-        if output == "labels" and not self._normalized():
+        if output == "labels" and not self.normalize:
             return self.nearest(z, z_scale=self.scale)
         z = z * self.scale
-        if self._normalized():
+        if self.normalize:
             z = nn.functional.normalize(z, dim=1)
             if output == "labels":
                 return self.nearest(z)
@@ -87,14 +87,11 @@ class ClusterModule(nn.Module):
         state.setdefault("normalize", False)  # modules pickled before "secu" lack it
         super().__setstate__(state)
 
-    def _normalized(self):
-        return self.normalize
-
     def unit_centroids(self, centroids=None):
         """``centroids`` (default: the module's), on the unit sphere when
         ``normalize``, as they enter the costs."""
         centroids = self.centroids if centroids is None else centroids
-        return nn.functional.normalize(centroids, dim=1) if self._normalized() else centroids
+        return nn.functional.normalize(centroids, dim=1) if self.normalize else centroids
 
     def costs(self, z, centroids=None):
         """``D[i, k] = ||z_i - mu_k||^2 / sigma - log pi_k`` of shape (B, K),

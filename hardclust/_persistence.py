@@ -82,7 +82,7 @@ def save_model(path, params, *, module, fitted):
             "sigma": float(module.sigma),
             # the geometry the weights were trained in (objective="secu"),
             # which the saved objective need not tell: it may have changed since
-            "normalize": bool(getattr(module, "normalize", False)),
+            "normalize": module.normalize,
             "lr": float(fitted["lr"]),
             "max_epochs": int(fitted["max_epochs"]),
             "pretrain_epochs": int(fitted["pretrain_epochs"]),

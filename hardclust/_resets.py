@@ -56,7 +56,7 @@ def soft_reset(module, fresh, X, *, shrink, log_prior, batch_size, device, rng):
     """
     shrink_toward(module.encoder, fresh, shrink)
     z = embed_sample(module.encoder, X, batch_size, device, rng) * module.scale
-    if getattr(module, "normalize", False):  # the model clusters unit embeddings ("secu")
+    if module.normalize:  # the model clusters unit embeddings ("secu")
         z = unit_rows(z)
     centers = balanced_kmeans(z, len(log_prior), log_prior.double().numpy(), rng)
     with torch.no_grad():

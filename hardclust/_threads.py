@@ -23,8 +23,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from ._utils import seeded
 from .encoders import make_encoder
 
-__all__ = ["auto_threads", "blas_limits", "search_limits", "search_threads", "encoder_flops", "forward_flops", "limit_threads",
-           "sample_flops", "uses_threads"]
+__all__ = ["auto_threads", "blas_limits", "encoder_flops", "forward_flops", "limit_threads",
+           "sample_flops", "search_limits", "search_threads", "uses_threads"]
 
 # n_threads="auto": one thread when a training step's forward pass costs at
 # most this many floating-point operations (counted by torch's

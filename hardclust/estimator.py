@@ -396,8 +396,7 @@ class OnlineHardClustering(
         else:
             warn_if_collapsed(self._net.history[-1], labels, sigma=self.sigma_, lr=self.lr_)
         warn_if_merged(self.cluster_centers_, spread=lambda: self._within_spread(X),
-                       start_spread=start_spread(self.latent_dim,
-                                                 getattr(self._net.module_, "normalize", False)),
+                       start_spread=start_spread(self.latent_dim, self._net.module_.normalize),
                        n_epochs=len(self._net.history), lr=self.lr_)
 
     @_fit_context(prefer_skip_nested_validation=True)
