@@ -20,7 +20,8 @@ from scipy import sparse
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from sklearn.neighbors import NearestNeighbors
 
-from ._utils import build_optimizer, draw_seed, explain_batchnorm_failure, finite_loss, seeded
+from ._optimizers import build_optimizer
+from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, seeded
 
 __all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels"]
 

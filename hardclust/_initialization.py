@@ -28,8 +28,9 @@ from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
-from ._utils import (build_optimizer, draw_seed, embed, eval_mode, explain_batchnorm_failure,
-                     finite_loss, seeded)
+from ._optimizers import build_optimizer
+from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, finite_loss,
+                     seeded)
 from ._threads import blas_limits
 from .encoders import check_encoder_output, make_decoder, make_encoder
 

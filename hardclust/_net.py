@@ -23,8 +23,9 @@ from ._batches import ShuffledBatches, TensorDataset
 # ClusterModule is imported for pickles of earlier releases, which name it here
 from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
+from ._optimizers import make_optimizer, optimizer_error
 from ._utils import (copy_state, eval_mode, embed, existing_device, explain_batchnorm_failure,
-                     optimizer_error, seeded, to_device_async)
+                     seeded, to_device_async)
 
 # Stands, in a pickle, for "the same object as the initialised attribute".
 _LINKED_TO_INITIALIZED = "<same as the initialised attribute>"
@@ -223,13 +224,17 @@ class ClusterNet(NeuralNet):
             self.set_params(**optimizer_options)
 
     def initialize_optimizer(self, *args, **kwargs):
-        """skorch's, then each parameter group's ``initial_lr`` set to its
+        """skorch's, built by :func:`hardclust._optimizers.make_optimizer`
+        (torch's fused kernel where the class has one and the options leave
+        it open), then each parameter group's ``initial_lr`` set to its
         rate when missing: a learning-rate scheduler (skorch's
         ``LRScheduler``) is rebuilt at every training call as resuming at
         the history's epoch, which torch refuses on an optimizer that no
         scheduler has seen (a new optimizer class between ``partial_fit``
         calls, a soft reset); the schedule goes on from the new rate."""
-        super().initialize_optimizer(*args, **kwargs)
+        args, kwargs = self.get_params_for_optimizer(
+            "optimizer", self.get_all_learnable_params())
+        self.optimizer_ = make_optimizer(self.optimizer, *args, kwargs)
         for group in self.optimizer_.param_groups:
             group.setdefault("initial_lr", group["lr"])
         return self

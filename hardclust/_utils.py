@@ -95,25 +95,6 @@ def resolve_device(device):
     return torch.device(device)
 
 
-def build_optimizer(optimizer, parameters, lr, options):
-    """``optimizer(parameters, lr=lr, **options)``, an ``lr`` in
-    ``options`` (``optimizer__lr``) winning over ``lr``; a TypeError that
-    names the ``optimizer__<name>`` convention when it refuses an option."""
-    try:
-        return optimizer(parameters, **{"lr": lr, **options})
-    except TypeError as exc:
-        raise optimizer_error(optimizer, options, exc) from exc
-
-
-def optimizer_error(optimizer, options, exc):
-    """The TypeError to raise when ``optimizer`` refused one of ``options``."""
-    return TypeError(
-        f"{optimizer.__name__} could not be built with the options {options} "
-        f"({exc}); check the optimizer__<name> keyword arguments against its "
-        "signature."
-    )
-
-
 def finite_loss(loss, stage):
     """``loss`` (a tensor) as a float; a ``FloatingPointError`` saying what
     to fix when it is not finite. ``stage`` names what diverged."""
