@@ -23,8 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 from ._optimizers import build_optimizer
 from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, seeded
 
-__all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels", "partition",
-           "whole_graph"]
+__all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels"]
 
 # Rows of the first data the graph is built on: the spectral step's cost
 # grows faster than linearly, and a sample this large holds every cluster.
@@ -61,59 +60,6 @@ def sample_rows(n_samples, rng, size=None):
     return np.sort(rng.choice(n_samples, size, replace=False))
 
 
-def _scales(distances):
-    """Each row's self-tuning scale: the distance to its ``_SCALE_NEIGHBOR``-th
-    neighbour (its last, with fewer), as float64."""
-    return distances[:, min(distances.shape[1], _SCALE_NEIGHBOR) - 1].astype(np.float64)
-
-
-def _self_tuning(distances, neighbors, scale):
-    """The symmetric sparse graph of k-NN lists (distances and indices, each
-    (n, k)) with self-tuning weights ``exp(-d_ij^2 / (s_i s_j))``."""
-    n, k = neighbors.shape
-    rows = np.repeat(np.arange(n), k)
-    weights = np.exp(-distances.ravel().astype(np.float64) ** 2
-                     / (scale[rows] * scale[neighbors.ravel()]))
-    graph = sparse.csr_matrix((weights, (rows, neighbors.ravel())), shape=(n, n))
-    return graph.maximum(graph.T)
-
-
-def whole_graph(n_samples, neighbors):
-    """The graph of all ``n_samples`` rows of fit's first data, where they
-    are more than the sample holds (``_GRAPH_SAMPLE``) and fit's search for
-    its pairs can make it: :func:`knn_graph` from those lists, without a
-    second search.
-
-    Parameters
-    ----------
-    n_samples : int
-    neighbors : tuple or None
-        ``(indices, distances)`` of :func:`hardclust._neighbors.input_neighbors`
-        (``return_distance=True``), each (n_samples, k), nearest first; None
-        without pairs.
-
-    Returns
-    -------
-    graph : sparse matrix of shape (n_samples, n_samples) or None
-        None where the sample's graph is to be built instead: at most
-        ``_GRAPH_SAMPLE`` rows, no pairs, fewer than ``_GRAPH_NEIGHBORS``
-        neighbours a row, rows searched in blocks (``distances`` None:
-        their lists join no rows across blocks), or a row without a scale
-        (``_SCALE_NEIGHBOR`` copies of itself; the sample's graph merges
-        duplicated rows).
-    """
-    if neighbors is None or n_samples <= _GRAPH_SAMPLE:
-        return None
-    neighbors, distances = neighbors
-    if neighbors is None or distances is None or neighbors.shape[1] < _GRAPH_NEIGHBORS:
-        return None
-    distances = distances[:, :_GRAPH_NEIGHBORS]
-    scale = _scales(distances)
-    if not np.all(scale > 0):
-        return None
-    return _self_tuning(distances, np.asarray(neighbors[:, :_GRAPH_NEIGHBORS]), scale)
-
-
 def knn_graph(features, n_neighbors):
     """The symmetric k-nearest-neighbour graph of distinct rows, as a sparse
     (n, n) matrix with self-tuning weights.
@@ -126,9 +72,15 @@ def knn_graph(features, n_neighbors):
     alike. The rows must be distinct (:func:`graph_labels` merges
     duplicates): a duplicated row would have no scale.
     """
-    k = min(n_neighbors, len(features) - 1)
+    n = len(features)
+    k = min(n_neighbors, n - 1)
     distances, neighbors = NearestNeighbors(n_neighbors=k).fit(features).kneighbors()
-    return _self_tuning(distances, neighbors, np.maximum(_scales(distances), 1e-12))
+    rows = np.repeat(np.arange(n), k)
+    scale = np.maximum(distances[:, min(k, _SCALE_NEIGHBOR) - 1].astype(np.float64), 1e-12)
+    weights = np.exp(-distances.ravel().astype(np.float64) ** 2
+                     / (scale[rows] * scale[neighbors.ravel()]))
+    graph = sparse.csr_matrix((weights, (rows, neighbors.ravel())), shape=(n, n))
+    return graph.maximum(graph.T)
 
 
 def spectral_coordinates(graph, n_components, rng):
@@ -208,16 +160,11 @@ def graph_labels(features, n_clusters, cluster, rng):
     inverse = inverse.ravel()
     if len(distinct) <= n_clusters:  # one point a cluster: nothing to decide
         return inverse
-    return partition(knn_graph(distinct, _GRAPH_NEIGHBORS), n_clusters, cluster, rng)[inverse]
-
-
-def partition(graph, n_clusters, cluster, rng):
-    """Labels of the graph's nodes: ``cluster`` (see :func:`graph_labels`) on
-    their :func:`spectral_coordinates`, each node in its nearest cluster."""
+    graph = knn_graph(distinct, _GRAPH_NEIGHBORS)
     coordinates = spectral_coordinates(graph, n_clusters, rng)
     centers = cluster(coordinates, rng)
     gaps = ((coordinates[:, None] - centers[None]) ** 2).sum(-1)
-    return gaps.argmin(axis=1)
+    return gaps.argmin(axis=1)[inverse]
 
 
 def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, device, rng,

@@ -24,8 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
-from ._graph import (GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, partition, sample_rows,
-                     whole_graph)
+from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
@@ -419,7 +418,7 @@ def auto_pretrain_epochs(pretrain_epochs, *, image_cnn, max_epochs, n_batches):
 
 
 def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior,
-                   pretrain_epochs, scale=None, normalize=False, neighbors=None):
+                   pretrain_epochs, scale=None, normalize=False):
     """The :class:`~hardclust._model.ClusterModule` a model starts from.
 
     Builds the encoder, centroids from ``N(0, I)`` and, when needed, the
@@ -446,9 +445,6 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
         run (its weights are loaded afterwards).
     normalize : bool, default=False
         Unit embeddings and centroids (``objective="secu"``).
-    neighbors : tuple, default=None
-        ``fit``'s search of X for its pairs, ``(indices, distances)``, from
-        which the graph start may build its graph (:func:`graph_start`).
 
     Returns
     -------
@@ -476,8 +472,7 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
         init = params["init"]
         if isinstance(init, str) and init == "graph":
             return graph_start(params, X, rng, encoder=encoder, decoder=decoder, device=device,
-                               sigma=sigma, lr=lr, log_prior=log_prior, normalize=normalize,
-                               neighbors=neighbors)
+                               sigma=sigma, lr=lr, log_prior=log_prior, normalize=normalize)
         if not (isinstance(init, str) and init == "random"):
             centroids, scale = start(encoder, X, init=init, log_prior=log_prior,
                                      batch_size=params["batch_size"], device=device, rng=rng,
@@ -488,29 +483,19 @@ def initial_module(params, X, rng, *, sample_shape, device, sigma, lr, log_prior
 
 
 def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prior,
-                normalize=False, neighbors=None):
+                normalize=False):
     """The module of ``init="graph"``: centroids at the means of the
-    neighbour graph's clusters in the starting embedding, then the model
-    fitted to those labels (:func:`hardclust._graph.fit_to_labels`).
-
-    The graph is that of a sample of X (:func:`hardclust._graph.graph_labels`),
-    or, where X has more rows than the sample holds and ``neighbors`` (fit's
-    search for its pairs: lists and distances) can make it
-    (:func:`hardclust._graph.whole_graph`), that of all of X: the search
-    is paid already, and the whole data make the better graph.
-    """
+    neighbour graph's clusters (:func:`hardclust._graph.graph_labels`) in
+    the starting embedding, then the model fitted to those labels
+    (:func:`hardclust._graph.fit_to_labels`)."""
     n_clusters, reconstruction = params["n_clusters"], params["reconstruction"]
+    rows = X[sample_rows(len(X), rng)]
     prior = log_prior.double().numpy()
-
-    def cluster(points, r):
-        return balanced_kmeans(points, n_clusters, prior, r, runs=GRAPH_KMEANS_RUNS)
-
-    graph = whole_graph(len(X), neighbors)
-    rows = X if graph is not None else X[sample_rows(len(X), rng)]
     z = embed_rows(encoder, rows, params["batch_size"], device)
     check_embeddings(z)
-    labels = (partition(graph, n_clusters, cluster, rng) if graph is not None
-              else graph_labels(search_space(rows), n_clusters, cluster, rng))
+    labels = graph_labels(search_space(rows), n_clusters,
+                          lambda points, r: balanced_kmeans(points, n_clusters, prior, r,
+                                                            runs=GRAPH_KMEANS_RUNS), rng)
     centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])

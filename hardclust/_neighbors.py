@@ -49,13 +49,12 @@ def search_space(X):
 
 
 def _block_neighbors(features, n_neighbors, threads=None):
-    """Distances and indices (n, n_neighbors) of each row's nearest other
-    rows, nearest first, searched on ``threads`` OpenMP threads (None: the
-    pool as it is)."""
+    """Indices (n, n_neighbors) of each row's nearest other rows, searched
+    on ``threads`` OpenMP threads (None: the pool as it is)."""
     search = NearestNeighbors(n_neighbors=n_neighbors).fit(features)
     with search_limits(_parallel_threads(len(features), threads)):
         # without a query, scikit-learn leaves each point out of its own list
-        return search.kneighbors()
+        return search.kneighbors(return_distance=False)
 
 
 def _parallel_threads(n_samples, threads):
@@ -73,7 +72,7 @@ def _parallel_threads(n_samples, threads):
     return threads if n_samples > 4 * get_config()["pairwise_dist_chunk_size"] * threads else 1
 
 
-def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None, return_distance=False):
+def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None):
     """Each sample's ``n_neighbors`` nearest other samples of X (Euclidean).
 
     Parameters
@@ -91,34 +90,25 @@ def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None, return_di
         OpenMP threads of the search (:func:`hardclust._threads.search_threads`);
         the result is the same for any count. None leaves the pool as it
         is, and then the tie order of a search of few rows may follow it.
-    return_distance : bool, default=False
-        Also return the distances, where X was searched as one block.
 
     Returns
     -------
     neighbors : Tensor of shape (n_samples, k) or None
-        Row indices into X, nearest first, ``k = min(n_neighbors, rows per
-        block - 1)``; None when there is no other sample to pair with.
-    distances : ndarray of shape (n_samples, k) or None
-        Only with ``return_distance``: the distances to those rows in the
-        space they were searched in (:func:`search_space`); None when X
-        was searched in blocks (its lists then join no rows across blocks)
-        or has no neighbours.
+        Row indices into X, ``k = min(n_neighbors, rows per block - 1)``;
+        None when there is no other sample to pair with.
     """
     n = len(X)
     n_blocks = -(-n // (max_block or _MAX_BLOCK))
     k = min(n_neighbors, n // n_blocks - 1)
-    neighbors = distances = None
-    if k >= 1:
-        features = search_space(X)
-        if n_blocks == 1:
-            distances, neighbors = _block_neighbors(features, k, threads)
-        else:
-            neighbors = np.empty((n, k), dtype=np.int64)
-            for block in np.array_split(rng.permutation(n), n_blocks):
-                neighbors[block] = block[_block_neighbors(features[block], k, threads)[1]]
-        neighbors = torch.from_numpy(neighbors)
-    return (neighbors, distances) if return_distance else neighbors
+    if k < 1:
+        return None
+    features = search_space(X)
+    if n_blocks == 1:
+        return torch.from_numpy(_block_neighbors(features, k, threads))
+    neighbors = np.empty((n, k), dtype=np.int64)
+    for block in np.array_split(rng.permutation(n), n_blocks):
+        neighbors[block] = block[_block_neighbors(features[block], k, threads)]
+    return torch.from_numpy(neighbors)
 
 
 def resolve_n_neighbors(n_neighbors, sample_shape, stream=False):
@@ -136,12 +126,10 @@ def resolve_n_neighbors(n_neighbors, sample_shape, stream=False):
     return _AUTO_NEIGHBORS if wide and not stream else 0
 
 
-def training_neighbors(X, n_neighbors, neighbor_weight, rng, threads=None,
-                       return_distance=False):
+def training_neighbors(X, n_neighbors, neighbor_weight, rng, threads=None):
     """The neighbours training pairs X's samples with (:func:`input_neighbors`,
     on ``threads``), or None when it trains on single samples (either
-    parameter 0); with ``return_distance``, ``(neighbors, distances)``."""
+    parameter 0)."""
     if n_neighbors == 0 or neighbor_weight == 0:
-        return (None, None) if return_distance else None
-    return input_neighbors(X, n_neighbors, rng, threads=threads,
-                           return_distance=return_distance)
+        return None
+    return input_neighbors(X, n_neighbors, rng, threads=threads)

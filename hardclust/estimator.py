@@ -324,18 +324,17 @@ class OnlineHardClustering(
     def _live_params(self):  # the parameters partial_fit pushes into the net
         return _streaming.live_params(self.get_params(deep=False), self.lr_, self._objective)
 
-    def _build(self, X, rng, scale=None, neighbors=None):
+    def _build(self, X, rng, scale=None):
         """Build the model from the first data X and the state that goes with it.
 
         With ``scale`` (a loaded model's), no start is run: the weights are
-        loaded into the net afterwards. ``neighbors``: fit's search of X,
-        for the graph start.
+        loaded into the net afterwards.
         """
         module = initial_module(
             self.get_params(deep=False), X, rng, sample_shape=self._sample_shape,
             device=self.device_, sigma=self.sigma_, lr=self.lr_, log_prior=self._log_prior,
             pretrain_epochs=self.pretrain_epochs_, scale=scale,
-            normalize=self._objective == "secu", neighbors=neighbors)
+            normalize=self._objective == "secu")
         self._net = ClusterNet.build(
             module, make_objective(self._objective, self._log_prior, self.reg_strength),
             optimizer=self.optimizer, optimizer_params=self._optimizer_params(),
@@ -423,12 +422,11 @@ class OnlineHardClustering(
             self._check_params_vs_input(X)
             threads.enter_context(limit_threads(self.n_threads_, blas=True))
             rng = check_random_state(self.random_state)
-            neighbors, distances = training_neighbors(
-                X, self.n_neighbors_, self.neighbor_weight, rng, threads=self._search_threads,
-                return_distance=True)
+            neighbors = training_neighbors(X, self.n_neighbors_, self.neighbor_weight, rng,
+                                           threads=self._search_threads)
             best_score, best = None, None
             for _ in range(self.n_init):
-                self._build(X, rng, neighbors=(neighbors, distances))
+                self._build(X, rng)
                 self._train_with_resets(X, self.max_epochs_, neighbors)
                 # Fewer used clusters lose first: merged clusters can be
                 # well separated, so a collapsing run may have a good silhouette.

@@ -6,10 +6,9 @@ import torch
 from sklearn.datasets import make_moons
 from sklearn.metrics import adjusted_rand_score
 
-from hardclust import OnlineHardClustering, _graph, _initialization
+from hardclust import OnlineHardClustering
 from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, sample_rows,
-                              spectral_coordinates, whole_graph)
-from hardclust._neighbors import input_neighbors, search_space
+                              spectral_coordinates)
 from hardclust._initialization import balanced_kmeans
 from hardclust._model import ClusterModule
 from hardclust.encoders import make_encoder
@@ -151,62 +150,3 @@ def test_a_spectral_step_that_does_not_converge_names_the_way_out(monkeypatch):
     with pytest.raises(RuntimeError, match="did not converge.*init='k-means'"):
         model.fit(X)
     assert not hasattr(model, "labels_")  # nothing half-fitted is left
-
-
-def _wide(n=300, seed=0):
-    """Rows of 60 values in three groups: wide enough for pairs in fit."""
-    rng = np.random.RandomState(seed)
-    centers = rng.normal(scale=4.0, size=(3, 60))
-    return (centers[np.arange(n) % 3] + rng.normal(size=(n, 60))).astype(np.float32)
-
-
-def test_whole_graph_is_the_graph_a_search_of_all_rows_gives(monkeypatch):
-    monkeypatch.setattr(_graph, "_GRAPH_SAMPLE", 100)
-    X = torch.from_numpy(_wide())
-    lists = input_neighbors(X, 12, np.random.RandomState(0), return_distance=True)
-    graph = whole_graph(len(X), lists)
-    expected = knn_graph(search_space(X), 10)  # the first ten of twelve
-    assert graph.shape == (300, 300)
-    assert (graph != graph.T).nnz == 0
-    assert np.array_equal(graph.indices, expected.indices)
-    np.testing.assert_allclose(graph.data, expected.data, rtol=1e-6)
-
-
-def test_whole_graph_leaves_the_graph_to_the_sample_where_it_cannot_make_it(monkeypatch):
-    monkeypatch.setattr(_graph, "_GRAPH_SAMPLE", 100)
-    X = torch.from_numpy(_wide())
-    indices, distances = input_neighbors(X, 10, np.random.RandomState(0),
-                                         return_distance=True)
-    assert whole_graph(100, (indices[:100], distances[:100])) is None  # the sample is all
-    assert whole_graph(300, None) is None  # no pairs
-    assert whole_graph(300, (None, None)) is None
-    assert whole_graph(300, (indices, None)) is None  # searched in blocks
-    assert whole_graph(300, (indices[:, :5], distances[:, :5])) is None  # too few
-    copies = distances.copy()
-    copies[7, :_graph._SCALE_NEIGHBOR] = 0.0  # a row with seven copies of itself
-    assert whole_graph(300, (indices, copies)) is None
-    # blocks carry no distances
-    assert input_neighbors(X, 10, np.random.RandomState(0), max_block=150,
-                           return_distance=True)[1] is None
-
-
-def test_fit_starts_from_the_graph_of_all_rows_when_its_pairs_were_searched(monkeypatch):
-    monkeypatch.setattr(_graph, "_GRAPH_SAMPLE", 100)
-    sizes = []
-    original = _initialization.partition
-
-    def spy(graph, *args):
-        sizes.append(graph.shape[0])
-        return original(graph, *args)
-
-    monkeypatch.setattr(_initialization, "partition", spy)
-    X = _wide()
-    model = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(X)
-    assert model.n_neighbors_ > 0 and sizes == [300]
-    # single samples: no search, the sample's graph (graph_labels' own call)
-    sizes.clear()
-    OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0, n_neighbors=0).fit(X)
-    assert sizes == []
-    # a stream never searches its first chunk for pairs
-    OnlineHardClustering(n_clusters=3, random_state=0).partial_fit(X)
-    assert sizes == []
