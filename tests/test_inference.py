@@ -194,6 +194,7 @@ def test_input_view_of_float32_data_matches_float64(n_values):
     np.testing.assert_allclose(*probabilities, atol=1e-4)
 
 
+@pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")
 def test_probabilities_of_samples_with_many_values_use_an_isotropic_input_view():
     X = np.random.RandomState(0).normal(size=(80, 1100)).astype(np.float32)
     X[40:] += 1.0

@@ -16,7 +16,7 @@ from skorch.callbacks import Callback
 from threadpoolctl import threadpool_info
 
 from hardclust import OnlineHardClustering
-from hardclust._neighbors import input_neighbors
+from hardclust._neighbors import input_neighbors, pair_space
 from hardclust._batches import ShuffledBatches, TensorDataset
 from hardclust._model import pair_costs
 
@@ -53,14 +53,40 @@ def test_neighbors_are_the_nearest_other_samples():
     assert [set(row) for row in neighbors.tolist()] == _exact_neighbors(X, 4)
 
 
-def test_wide_inputs_are_searched_in_principal_components():
-    # rank 10 in 120 dimensions: the projection on 50 components keeps
-    # every distance, so the neighbours are the exact ones
+def test_wide_inputs_are_searched_by_angle_in_principal_components():
+    # rank 10 in 120 dimensions (and so are the unit rows): the projection
+    # on 50 components keeps every distance, so the neighbours are the
+    # exact ones of the unit rows
     rng = np.random.RandomState(1)
     X = (rng.normal(size=(80, 10)) @ rng.normal(size=(10, 120))).astype(np.float32)
     images = torch.from_numpy(X).reshape(80, 1, 10, 12)
     neighbors = input_neighbors(images, 3, np.random.RandomState(0))
-    assert [set(row) for row in neighbors.tolist()] == _exact_neighbors(X, 3)
+    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+    assert [set(row) for row in neighbors.tolist()] == _exact_neighbors(unit, 3)
+    assert [set(row) for row in neighbors.tolist()] != _exact_neighbors(X, 3)
+
+
+def test_pair_space_scales_wide_samples_to_unit_length_and_leaves_tables():
+    rng = np.random.RandomState(3)
+    wide = torch.from_numpy(rng.normal(size=(6, 2, 30)).astype(np.float32))
+    wide[2] = 0.0  # an all-zero sample stays at the origin, no NaN
+    unit = pair_space(wide)
+    assert unit.shape == (6, 60)
+    np.testing.assert_allclose(unit.norm(dim=1).numpy(), [1, 1, 0, 1, 1, 1], rtol=1e-6)
+    narrow = torch.from_numpy(rng.normal(size=(6, 50)).astype(np.float32))
+    assert torch.equal(pair_space(narrow), narrow)
+
+
+def test_a_wide_samples_neighbours_ignore_its_brightness_a_tables_do_not():
+    rng = np.random.RandomState(4)
+    for width, invariant in ((64, True), (5, False)):
+        X = rng.normal(size=(60, width)).astype(np.float32)
+        brightness = rng.uniform(0.2, 5.0, size=(60, 1)).astype(np.float32)
+        plain = input_neighbors(torch.from_numpy(X), 4, np.random.RandomState(0))
+        scaled = input_neighbors(torch.from_numpy(X * brightness), 4,
+                                 np.random.RandomState(0))
+        same = [set(a) == set(b) for a, b in zip(plain.tolist(), scaled.tolist())]
+        assert all(same) if invariant else not all(same)
 
 
 def test_large_calls_are_searched_in_random_blocks():
