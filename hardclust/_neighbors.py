@@ -34,6 +34,10 @@ _AUTO_MIN_VALUES = 50
 # Wider inputs are searched in their first principal components, so that
 # the search costs the same whatever the width (784 pixels: 50 values).
 _SEARCH_DIM = 50
+# Rows whose largest magnitude is below this are scaled by it before their
+# norm is taken (pair_space): float32 squares of values under about 1e-19
+# underflow.
+_FAINT = 1e-15
 # Larger calls are searched in random blocks of at most this many rows, so
 # that the cost grows linearly beyond it rather than quadratically
 # (Fashion-MNIST's 70,000 images are one block).
@@ -55,18 +59,28 @@ def pair_space(X):
     flat = X.reshape(len(X), -1)
     if flat.shape[1] <= _AUTO_MIN_VALUES:
         return flat
-    # all-zero samples stay at the origin, equally far from every unit row
-    return flat / flat.norm(dim=1, keepdim=True).clamp_min(torch.finfo(flat.dtype).tiny)
+    tiny = torch.finfo(flat.dtype).tiny
+    unit = flat / flat.norm(dim=1, keepdim=True).clamp_min(tiny)
+    # the squares of a row of tiny values underflow (its norm is wrong or
+    # zero): such rows are first divided by their largest magnitude;
+    # all-zero samples stay at the origin
+    faint = flat.abs().amax(dim=1) < _FAINT
+    if faint.any():
+        rows = flat[faint] / flat[faint].abs().amax(dim=1, keepdim=True).clamp_min(tiny)
+        unit[faint] = rows / rows.norm(dim=1, keepdim=True).clamp_min(tiny)
+    return unit
 
 
-def search_space(X):
+def search_space(X, overwrite=False):
     """X flattened to (n, d) float32, projected on its first ``_SEARCH_DIM``
     principal components when wider; the covariance solver is exact and
-    deterministic, and cheap when n is much larger than d."""
+    deterministic, and cheap when n is much larger than d. ``overwrite``:
+    X is a copy the caller owns, which the projection may centre in place
+    (no second copy of the data)."""
     flat = X.reshape(len(X), -1).numpy()
     if flat.shape[1] <= _SEARCH_DIM or len(flat) <= _SEARCH_DIM or not flat.var(axis=0).any():
         return flat  # (constant samples have no components; PCA would warn)
-    return PCA(_SEARCH_DIM, svd_solver="covariance_eigh").fit_transform(flat)
+    return PCA(_SEARCH_DIM, svd_solver="covariance_eigh", copy=not overwrite).fit_transform(flat)
 
 
 def _block_neighbors(features, n_neighbors, threads=None):
@@ -125,7 +139,8 @@ def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None):
     k = min(n_neighbors, n // n_blocks - 1)
     if k < 1:
         return None
-    features = search_space(pair_space(X))
+    unit = pair_space(X)
+    features = search_space(unit, overwrite=unit.data_ptr() != X.data_ptr())
     if n_blocks == 1:
         return torch.from_numpy(_block_neighbors(features, k, threads))
     neighbors = np.empty((n, k), dtype=np.int64)

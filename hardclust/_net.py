@@ -23,7 +23,8 @@ from ._batches import ShuffledBatches, TensorDataset
 # ClusterModule is imported for pickles of earlier releases, which name it here
 from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
-from ._optimizers import make_optimizer, optimizer_error
+from ._optimizers import make_optimizer, optimizer_error, refuse_where_unsupported, set_implied
+from ._params import optimizer_options as optimizer_options_of
 from ._utils import (copy_state, eval_mode, embed, existing_device, explain_batchnorm_failure,
                      seeded, to_device_async)
 
@@ -222,6 +223,8 @@ class ClusterNet(NeuralNet):
             self.initialize_optimizer()
         elif optimizer_options:
             self.set_params(**optimizer_options)
+            # a foreach set now turns the fused update off, as it would have at the start
+            set_implied(self.optimizer_, optimizer_options_of(vars(self), strip=True))
 
     def initialize_optimizer(self, *args, **kwargs):
         """skorch's, built by :func:`hardclust._optimizers.make_optimizer`
@@ -255,6 +258,9 @@ class ClusterNet(NeuralNet):
         self.module_.to(device)
         self.criterion_ = to_device(self.criterion_, device)
         self.optimizer_.load_state_dict(self.optimizer_.state_dict())
+        # the fused kernel where the new device has one
+        set_implied(self.optimizer_, optimizer_options_of(vars(self), strip=True))
+        refuse_where_unsupported(self.optimizer_)
 
     def initialize_callbacks(self):
         """skorch's, and the callbacks pickled with its device mapping.
@@ -289,6 +295,8 @@ class ClusterNet(NeuralNet):
     def __setstate__(self, state):
         state = {**state, "device": existing_device(state.get("device"))}
         super().__setstate__(state)
+        if hasattr(self, "optimizer_"):  # unpickled onto a device without the fused kernel
+            refuse_where_unsupported(self.optimizer_)
         for name in self._LINKED:
             if isinstance(getattr(self, name, None), str) and \
                     getattr(self, name) == _LINKED_TO_INITIALIZED:

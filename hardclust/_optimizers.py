@@ -5,59 +5,120 @@ Adam's update is five passes over every parameter on the single-tensor
 path (``lerp_``, ``mul_``/``addcmul_``, ``sqrt``, ``add_``, ``addcdiv_``),
 and on the MLP these elementwise passes were a fifth of a Fashion-MNIST
 fit's training time; the fused kernel makes one pass. So where the
-optimizer class takes ``fused`` (torch's Adam, AdamW, SGD and Adagrad) and
-the options choose no implementation (``fused``, ``foreach``) or a mode
-the fused kernel lacks (``differentiable``), it is built with
-``fused=True``, and with the options as given where the parameters'
-device has no fused kernel. The fused update rounds differently from the
+optimizer class takes ``fused`` (torch's Adam, AdamW, SGD and Adagrad),
+the options choose no implementation (``fused``, ``foreach``, in any
+parameter group) nor a mode the kernel lacks (``differentiable``), and
+the parameters' device and dtype have the kernel, it is built with
+``fused=True``. torch only checks the device at the first step, so the
+kernel's presence is probed once per class, device type and dtype, on a
+one-element parameter; the choice is made again when the model moves
+(:func:`refuse_where_unsupported`) and when options change between calls
+(:func:`set_implied`). The fused update rounds differently from the
 single-tensor one, so a fixed seed gives other (equally good) clusters
-than before the change; the same ones on every run and thread count (the
-kernel works element by element). ``optimizer__fused=False`` restores the
-single-tensor path.
+than the plain update; the same ones on every run and thread count (the
+kernel works element by element). ``optimizer__fused=False`` keeps the
+plain update, and is needed for sparse gradients (an encoder with
+``nn.Embedding(sparse=True)``), which the fused SGD and Adagrad refuse.
 """
 
+import functools
 import inspect
 
-__all__ = ["build_optimizer", "make_optimizer", "optimizer_error", "with_fused"]
+import torch
 
-# options that choose the implementation, or a mode fused kernels lack
-_CHOSEN = ("fused", "foreach", "differentiable")
+__all__ = ["build_optimizer", "make_optimizer", "optimizer_error", "refuse_where_unsupported",
+           "set_implied", "wants_fused"]
 
 
-def with_fused(optimizer, options):
-    """``options`` with ``fused=True`` added where ``optimizer`` takes it
-    and ``options`` leave the implementation open; else ``options`` itself."""
-    if any(name in options for name in _CHOSEN):
-        return options
+def _chose(options):
+    """Whether ``options`` (a dict: the optimizer's, or one group's) choose
+    the implementation or a mode the fused kernel lacks."""
+    return "fused" in options or "foreach" in options or bool(options.get("differentiable"))
+
+
+def wants_fused(optimizer, options, groups=()):
+    """Whether ``optimizer`` is to be fused under ``options``: it takes
+    ``fused``, and neither ``options`` nor a group dict of ``groups``
+    chose an implementation (:func:`_chose`)."""
+    if _chose(options) or any(isinstance(g, dict) and _chose(g) for g in groups):
+        return False
     try:
         accepted = inspect.signature(optimizer).parameters
     except (TypeError, ValueError):  # a callable without a readable signature
-        return options
-    return {**options, "fused": True} if "fused" in accepted else options
+        return False
+    return "fused" in accepted
+
+
+@functools.lru_cache(maxsize=None)
+def _has_kernel(optimizer, device_type, dtype):
+    """Whether ``optimizer(fused=True)`` steps a parameter of this device
+    type and dtype: built and stepped once on one element (torch checks
+    the device at the first step, not when it is built)."""
+    try:
+        param = torch.nn.Parameter(torch.zeros(1, dtype=dtype, device=device_type))
+        param.grad = torch.ones_like(param)
+        optimizer([param], lr=1e-3, fused=True).step()
+    except (RuntimeError, NotImplementedError, TypeError, ValueError, AssertionError):
+        return False
+    return True
+
+
+def _params(groups):
+    for group in groups:
+        if isinstance(group, dict):
+            params = group["params"]
+            yield from [params] if isinstance(params, torch.Tensor) else params
+        else:
+            yield group
+
+
+def _supported(optimizer, params):
+    return all(_has_kernel(optimizer, p.device.type, p.dtype) for p in params
+               if p.is_floating_point() and not p.is_complex())
 
 
 def make_optimizer(optimizer, groups, options):
-    """``optimizer(groups, **options)``, fused where it can be
-    (:func:`with_fused`).
+    """``optimizer(groups, **options)``, with ``fused=True`` where
+    :func:`wants_fused` and the parameters' device has the kernel.
 
     Parameters
     ----------
     optimizer : type
         A ``torch.optim.Optimizer`` class.
     groups : iterable
-        Parameters or parameter groups, as the optimizer takes them.
+        Parameters or parameter groups (dicts), as the optimizer takes them.
     options : dict
         Keyword arguments (``lr`` included).
     """
-    fused = with_fused(optimizer, options)
-    if fused is not options:
-        groups = list(groups)  # iterated twice when the device has no fused kernel
-        try:
-            return optimizer(groups, **fused)
-        except RuntimeError as exc:
-            if "fused" not in str(exc):
-                raise
+    groups = list(groups)
+    if wants_fused(optimizer, options, groups) and _supported(optimizer, _params(groups)):
+        options = {**options, "fused": True}
     return optimizer(groups, **options)
+
+
+def set_implied(optimizer, options):
+    """Set each parameter group's ``fused`` to what ``options`` (all the
+    optimizer's options now, ``fused`` among them or not) imply, after a
+    change of options between calls: a ``foreach`` or ``differentiable``
+    set later turns the fused update off, as it would have kept it off
+    at construction. An explicit ``fused`` is the user's, set by skorch."""
+    if "fused" in options:
+        return
+    # skorch's param_groups option: (pattern, options) pairs
+    spec = [group for _, group in options.get("param_groups", ())]
+    own = {key: value for key, value in options.items() if key != "param_groups"}
+    fused = wants_fused(type(optimizer), own, spec)
+    for group in optimizer.param_groups:
+        if "fused" in group:
+            group["fused"] = fused and _supported(type(optimizer), group["params"])
+
+
+def refuse_where_unsupported(optimizer):
+    """Turn the fused update off in the groups whose parameters' device has
+    no fused kernel: a model moved or unpickled onto another device."""
+    for group in optimizer.param_groups:
+        if group.get("fused") and not _supported(type(optimizer), group["params"]):
+            group["fused"] = False
 
 
 def build_optimizer(optimizer, parameters, lr, options):

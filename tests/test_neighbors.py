@@ -362,3 +362,40 @@ def test_a_model_saved_before_pairs_keeps_training_on_single_samples(wide_X, tmp
     again = OnlineHardClustering.load(path)
     assert again.n_neighbors == "auto" and again.n_neighbors_ == 10
     assert again.partial_fit(wide_X).n_neighbors_ == 0  # "auto" in a stream
+
+
+def test_pair_space_scales_rows_of_tiny_values_as_any_other():
+    rng = np.random.RandomState(5)
+    X = torch.from_numpy(rng.normal(size=(40, 64)).astype(np.float32))
+    faint = X.clone()
+    faint[:10] *= 1e-26  # squares underflow in float32
+    np.testing.assert_allclose(pair_space(faint).norm(dim=1).numpy(), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(pair_space(faint)[:10].numpy(), pair_space(X)[:10].numpy(),
+                               rtol=1e-5, atol=1e-7)
+    # ordinary rows are divided by their norm, nothing else
+    assert torch.equal(pair_space(X), X / X.norm(dim=1, keepdim=True))
+
+
+def test_angles_start_above_fifty_values():
+    rng = np.random.RandomState(6)
+    fifty = torch.from_numpy(rng.normal(size=(5, 50)).astype(np.float32))
+    fifty_one = torch.from_numpy(rng.normal(size=(5, 51)).astype(np.float32))
+    assert torch.equal(pair_space(fifty), fifty)
+    np.testing.assert_allclose(pair_space(fifty_one).norm(dim=1).numpy(), 1.0, rtol=1e-6)
+
+
+def test_the_graph_start_searches_by_distance(monkeypatch):
+    from hardclust import _initialization
+
+    seen = []
+    original = _initialization.graph_labels
+
+    def spy(features, *args):
+        seen.append(np.linalg.norm(features, axis=1))
+        return original(features, *args)
+
+    monkeypatch.setattr(_initialization, "graph_labels", spy)
+    rng = np.random.RandomState(7)
+    X = rng.normal(size=(90, 60)) * rng.uniform(0.5, 3.0, size=(90, 1))
+    OnlineHardClustering(n_clusters=3, max_epochs=1, random_state=0).fit(X)
+    assert len(seen) == 1 and np.ptp(seen[0]) > 1.0  # rows of many lengths, not unit

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from hardclust import OnlineHardClustering
-from hardclust._optimizers import build_optimizer, make_optimizer, with_fused
+from hardclust._optimizers import (build_optimizer, make_optimizer,
+                                  refuse_where_unsupported, wants_fused)
 
 
 def _params():
@@ -28,31 +29,38 @@ def test_an_implementation_the_user_chose_is_kept(options):
 
 def test_an_optimizer_without_a_fused_kernel_gets_the_options_as_given():
     options = {"lr": 0.1}
-    assert with_fused(torch.optim.RMSprop, options) is options
+    assert not wants_fused(torch.optim.RMSprop, options)
     assert "fused" not in make_optimizer(torch.optim.RMSprop, _params(), options).defaults
 
 
-class _NoFusedKernelHere(torch.optim.Adam):
-    """An Adam whose parameters' device has no fused kernel."""
-
-    def __init__(self, params, lr=1e-3, fused=None,
-                 message="fused=True requires params on a supported device"):
-        if fused:
-            raise RuntimeError(message)
-        super().__init__(params, lr=lr, fused=fused)
-
-
-def test_a_device_without_a_fused_kernel_falls_back_to_the_plain_update():
-    params = (p for p in _params())  # a generator: iterated twice by the fallback
-    optimizer = make_optimizer(_NoFusedKernelHere, params, {"lr": 0.1})
+def test_a_device_without_a_fused_kernel_gets_the_plain_update():
+    # torch checks the device only at the first step: the probe steps
+    params = (p for p in [torch.nn.Parameter(torch.ones(3, 2, device="meta"))])
+    optimizer = make_optimizer(torch.optim.Adam, params, {"lr": 0.1})
     assert not optimizer.param_groups[0]["fused"]
-    assert len(optimizer.param_groups[0]["params"]) == 1
+    optimizer.param_groups[0]["params"][0].grad = torch.ones(3, 2, device="meta")
+    optimizer.step()  # the fused kernel would raise here
 
 
-def test_other_runtime_errors_are_not_swallowed():
-    with pytest.raises(RuntimeError, match="out of memory"):
-        make_optimizer(_NoFusedKernelHere, _params(),
-                       {"lr": 0.1, "message": "out of memory"})
+def test_a_group_moved_to_a_device_without_the_kernel_is_unfused():
+    param = torch.nn.Parameter(torch.ones(3, 2, device="meta"))
+    optimizer = torch.optim.Adam([param], lr=0.1)
+    optimizer.param_groups[0]["fused"] = True  # as built on a device with the kernel
+    refuse_where_unsupported(optimizer)
+    assert optimizer.param_groups[0]["fused"] is False
+    cpu = make_optimizer(torch.optim.Adam, _params(), {"lr": 0.1})
+    refuse_where_unsupported(cpu)
+    assert cpu.param_groups[0]["fused"] is True
+
+
+def test_a_groups_own_choice_and_a_false_differentiable():
+    params = _params() + _params()
+    groups = [{"params": params[:1], "foreach": True}, {"params": params[1:]}]
+    assert not any(g["fused"] for g in make_optimizer(torch.optim.Adam, groups,
+                                                      {"lr": 0.1}).param_groups)
+    # differentiable=False chooses nothing
+    plain = make_optimizer(torch.optim.Adam, _params(), {"lr": 0.1, "differentiable": False})
+    assert plain.param_groups[0]["fused"] is True
 
 
 def test_a_refused_option_still_names_the_convention():
@@ -67,7 +75,19 @@ def test_fit_trains_with_the_fused_update_and_the_users_choice_wins():
     plain = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0,
                                  optimizer__fused=False).fit(X)
     assert not plain._net.optimizer_.param_groups[0]["fused"]
-    # the two updates round differently: the option reaches the steps
-    assert not np.array_equal(fused.cluster_centers_, plain.cluster_centers_)
     again = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(X)
     np.testing.assert_array_equal(fused.cluster_centers_, again.cluster_centers_)
+
+
+def test_options_set_between_calls_turn_the_fused_update_off():
+    X = np.random.RandomState(0).normal(size=(120, 6))
+    model = OnlineHardClustering(n_clusters=3, random_state=0, n_neighbors=0)
+    model.partial_fit(X)
+    group = model._net.optimizer_.param_groups[0]
+    assert group["fused"] is True
+    model.set_params(optimizer__foreach=True).partial_fit(X)
+    group = model._net.optimizer_.param_groups[0]
+    assert group["foreach"] is True and not group["fused"]  # as if given at the start
+    # an explicit fused is the user's, whatever else is set
+    model.set_params(optimizer__foreach=False, optimizer__fused=True).partial_fit(X)
+    assert model._net.optimizer_.param_groups[0]["fused"] is True
