@@ -210,7 +210,7 @@ def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, devi
     steps = steps or _FIT_STEPS
     if len(X) < 2:  # no batch to train on (BatchNorm needs two rows)
         return float("nan")
-    optimizer = build_optimizer(optimizer, module.parameters(), lr, options)
+    optimizer = build_optimizer(optimizer, module.named_parameters(), lr, options)
     targets = torch.as_tensor(labels, dtype=torch.long)
     n = len(X)
     # at least 2 rows a batch: BatchNorm in training mode needs them

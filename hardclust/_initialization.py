@@ -286,7 +286,9 @@ def pretrain_autoencoder(encoder, decoder, X, *, epochs, optimizer, options, lr,
         The mean squared error of the last batch.
     """
     # an optimizer__lr option wins over lr, as it does for the clustering
-    optimizer = build_optimizer(optimizer, [*encoder.parameters(), *decoder.parameters()], lr,
+    named = [*((f"encoder.{name}", p) for name, p in encoder.named_parameters()),
+             *((f"decoder.{name}", p) for name, p in decoder.named_parameters())]
+    optimizer = build_optimizer(optimizer, named, lr,
                                 options)
     batches = ShuffledBatches(TensorDataset(X), batch_size, shuffle=True, random_state=rng)
     encoder.train()

@@ -21,6 +21,7 @@ plain update, and is needed for sparse gradients (an encoder with
 ``nn.Embedding(sparse=True)``), which the fused SGD and Adagrad refuse.
 """
 
+import fnmatch
 import functools
 import inspect
 
@@ -121,12 +122,33 @@ def refuse_where_unsupported(optimizer):
             group["fused"] = False
 
 
-def build_optimizer(optimizer, parameters, lr, options):
-    """:func:`make_optimizer` of ``parameters`` with ``lr``, an ``lr`` in
-    ``options`` (``optimizer__lr``) winning over ``lr``; a TypeError that
-    names the ``optimizer__<name>`` convention when it refuses an option."""
+def _grouped(named_parameters, param_groups):
+    """skorch's ``optimizer__param_groups`` applied to ``named_parameters``:
+    each ``(pattern, options)`` pair takes the parameters whose names match
+    the glob pattern and not an earlier pair (in skorch's order), the rest
+    form the last group."""
+    rest = list(named_parameters)
+    groups = []
+    for pattern, group in param_groups:
+        matches = [i for i, (name, _) in enumerate(rest) if fnmatch.fnmatch(name, pattern)]
+        if matches:
+            groups.append({"params": [rest.pop(i)[1] for i in reversed(matches)], **group})
+    if rest:
+        groups.append({"params": [param for _, param in rest]})
+    return groups
+
+
+def build_optimizer(optimizer, named_parameters, lr, options):
+    """:func:`make_optimizer` of ``named_parameters`` (``(name, parameter)``
+    pairs, named as in the clustering module: ``encoder.*``, ``centroids``,
+    ``decoder.*``) with ``lr``, an ``lr`` in ``options`` (``optimizer__lr``)
+    winning over ``lr`` and ``param_groups`` grouped as skorch groups the
+    clustering's parameters; a TypeError that names the
+    ``optimizer__<name>`` convention when it refuses an option."""
+    options = dict(options)
+    groups = _grouped(named_parameters, options.pop("param_groups", ()))
     try:
-        return make_optimizer(optimizer, parameters, {"lr": lr, **options})
+        return make_optimizer(optimizer, groups, {"lr": lr, **options})
     except TypeError as exc:
         raise optimizer_error(optimizer, options, exc) from exc
 

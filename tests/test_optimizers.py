@@ -65,7 +65,7 @@ def test_a_groups_own_choice_and_a_false_differentiable():
 
 def test_a_refused_option_still_names_the_convention():
     with pytest.raises(TypeError, match="optimizer__<name>"):
-        build_optimizer(torch.optim.Adam, _params(), 0.1, {"momentum": 0.9})
+        build_optimizer(torch.optim.Adam, [("w", p) for p in _params()], 0.1, {"momentum": 0.9})
 
 
 def test_fit_trains_with_the_fused_update_and_the_users_choice_wins():
@@ -91,3 +91,19 @@ def test_options_set_between_calls_turn_the_fused_update_off():
     # an explicit fused is the user's, whatever else is set
     model.set_params(optimizer__foreach=False, optimizer__fused=True).partial_fit(X)
     assert model._net.optimizer_.param_groups[0]["fused"] is True
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")
+def test_skorch_param_groups_reach_the_starts_optimizers_too():
+    module = torch.nn.ModuleDict({"encoder": torch.nn.Linear(3, 2)})
+    named = [*module.named_parameters(), ("centroids", torch.nn.Parameter(torch.zeros(2, 2)))]
+    optimizer = build_optimizer(torch.optim.Adam, named, 1e-3,
+                                {"param_groups": [("centroids", {"lr": 1e-4})]})
+    assert [(g["lr"], len(g["params"])) for g in optimizer.param_groups] == [(1e-4, 1),
+                                                                           (1e-3, 2)]
+    X = np.random.RandomState(0).normal(size=(120, 6))
+    for params in ({}, {"init": "random", "pretrain_epochs": 1}):  # graph start, warm start
+        model = OnlineHardClustering(n_clusters=3, max_epochs=1, random_state=0,
+                                     optimizer__param_groups=[("centroids", {"lr": 1e-4})],
+                                     **params).fit(X)
+        assert [g["lr"] for g in model._net.optimizer_.param_groups] == [1e-4, 1e-3]
