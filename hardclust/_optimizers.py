@@ -3,8 +3,8 @@ kernel where it has one.
 
 Adam's update is five passes over every parameter on the single-tensor
 path (``lerp_``, ``mul_``/``addcmul_``, ``sqrt``, ``add_``, ``addcdiv_``),
-and on the MLP these elementwise passes were a fifth of a Fashion-MNIST
-fit's training time; the fused kernel makes one pass. So where the
+a large share of an MLP's training step (docs/performance.md, section 10);
+the fused kernel makes one pass. So where the
 optimizer class takes ``fused`` (torch's Adam, AdamW, SGD and Adagrad),
 the options choose no implementation (``fused``, ``foreach``, in any
 parameter group) nor a mode the kernel lacks (``differentiable``), and
