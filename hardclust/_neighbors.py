@@ -71,16 +71,15 @@ def pair_space(X):
     return unit
 
 
-def search_space(X, overwrite=False):
+def search_space(X):
     """X flattened to (n, d) float32, projected on its first ``_SEARCH_DIM``
     principal components when wider; the covariance solver is exact and
-    deterministic, and cheap when n is much larger than d. ``overwrite``:
-    X is a copy the caller owns, which the projection may centre in place
-    (no second copy of the data)."""
+    deterministic, and cheap when n is much larger than d (it forms
+    ``X^T X`` and corrects for the mean: X is never centred or copied)."""
     flat = X.reshape(len(X), -1).numpy()
     if flat.shape[1] <= _SEARCH_DIM or len(flat) <= _SEARCH_DIM or not flat.var(axis=0).any():
         return flat  # (constant samples have no components; PCA would warn)
-    return PCA(_SEARCH_DIM, svd_solver="covariance_eigh", copy=not overwrite).fit_transform(flat)
+    return PCA(_SEARCH_DIM, svd_solver="covariance_eigh").fit_transform(flat)
 
 
 def _block_neighbors(features, n_neighbors, threads=None):
@@ -139,8 +138,7 @@ def input_neighbors(X, n_neighbors, rng, max_block=None, threads=None):
     k = min(n_neighbors, n // n_blocks - 1)
     if k < 1:
         return None
-    unit = pair_space(X)
-    features = search_space(unit, overwrite=unit.data_ptr() != X.data_ptr())
+    features = search_space(pair_space(X))
     if n_blocks == 1:
         return torch.from_numpy(_block_neighbors(features, k, threads))
     neighbors = np.empty((n, k), dtype=np.int64)

@@ -22,7 +22,6 @@ plain update, and is needed for sparse gradients (an encoder with
 """
 
 import fnmatch
-import functools
 import inspect
 
 import torch
@@ -50,32 +49,52 @@ def wants_fused(optimizer, options, groups=()):
     return "fused" in accepted
 
 
-@functools.lru_cache(maxsize=None)
+# (optimizer class, device type, dtype) -> whether the fused kernel steps there
+_KERNELS = {}
+# torch.OutOfMemoryError since torch 2.5; its CUDA name before
+_OUT_OF_MEMORY = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+
+
 def _has_kernel(optimizer, device_type, dtype):
     """Whether ``optimizer(fused=True)`` steps a parameter of this device
     type and dtype: built and stepped once on one element (torch checks
-    the device at the first step, not when it is built)."""
-    try:
-        param = torch.nn.Parameter(torch.zeros(1, dtype=dtype, device=device_type))
-        param.grad = torch.ones_like(param)
-        optimizer([param], lr=1e-3, fused=True).step()
-    except (RuntimeError, NotImplementedError, TypeError, ValueError, AssertionError):
-        return False
-    return True
+    the device at the first step, not when it is built), the answer kept
+    for the process. The probe leaves the global RNG as it was; running
+    out of memory is no answer, and is raised."""
+    key = (optimizer, device_type, dtype)
+    if key not in _KERNELS:
+        devices = [torch.device(device_type).index or 0] if device_type == "cuda" else []
+        try:
+            with torch.random.fork_rng(devices=devices):
+                param = torch.nn.Parameter(torch.zeros(1, dtype=dtype, device=device_type))
+                param.grad = torch.ones_like(param)
+                optimizer([param], lr=1e-3, fused=True).step()
+            _KERNELS[key] = True
+        except _OUT_OF_MEMORY:
+            raise
+        except (RuntimeError, NotImplementedError, TypeError, ValueError, AssertionError):
+            _KERNELS[key] = False
+    return _KERNELS[key]
+
+
+def _listed(group):
+    """A parameter group (dict) with its ``params`` as a list, or a parameter."""
+    if not isinstance(group, dict):
+        return group
+    params = group["params"]
+    return {**group, "params": [params] if isinstance(params, torch.Tensor) else list(params)}
 
 
 def _params(groups):
     for group in groups:
-        if isinstance(group, dict):
-            params = group["params"]
-            yield from [params] if isinstance(params, torch.Tensor) else params
-        else:
-            yield group
+        yield from group["params"] if isinstance(group, dict) else [group]
 
 
 def _supported(optimizer, params):
-    return all(_has_kernel(optimizer, p.device.type, p.dtype) for p in params
-               if p.is_floating_point() and not p.is_complex())
+    """Whether every parameter is real floating point, on a device and
+    dtype with the fused kernel."""
+    return all(p.is_floating_point() and _has_kernel(optimizer, p.device.type, p.dtype)
+               for p in params)
 
 
 def make_optimizer(optimizer, groups, options):
@@ -91,7 +110,7 @@ def make_optimizer(optimizer, groups, options):
     options : dict
         Keyword arguments (``lr`` included).
     """
-    groups = list(groups)
+    groups = [_listed(group) for group in groups]  # iterated by the check, then torch
     if wants_fused(optimizer, options, groups) and _supported(optimizer, _params(groups)):
         options = {**options, "fused": True}
     return optimizer(groups, **options)
@@ -108,7 +127,11 @@ def set_implied(optimizer, options):
     # skorch's param_groups option: (pattern, options) pairs
     spec = [group for _, group in options.get("param_groups", ())]
     own = {key: value for key, value in options.items() if key != "param_groups"}
-    fused = wants_fused(type(optimizer), own, spec)
+    # a group's own foreach or differentiable, set through skorch's
+    # optimizer__param_groups__<i>__<option>
+    chosen = any(group.get("foreach") or group.get("differentiable")
+                 for group in optimizer.param_groups)
+    fused = not chosen and wants_fused(type(optimizer), own, spec)
     for group in optimizer.param_groups:
         if "fused" in group:
             group["fused"] = fused and _supported(type(optimizer), group["params"])

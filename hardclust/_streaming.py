@@ -72,8 +72,11 @@ def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prio
     """
     optimizer = now["optimizer"]
     accepted = inspect.signature(optimizer).parameters
+    # skorch's own options: the parameter groups, and one group's option
+    # (optimizer__param_groups__<i>__<option>)
     unknown = {k: v for k, v in now.items() if k.startswith(OPTIMIZER_PREFIX)
-               and k[len(OPTIMIZER_PREFIX):] not in accepted}
+               and k[len(OPTIMIZER_PREFIX):] not in accepted
+               and k[len(OPTIMIZER_PREFIX):].partition("__")[0] != "param_groups"}
     if unknown and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
         raise TypeError(
             f"{optimizer.__name__} takes no option {sorted(unknown)}; check the "
@@ -81,6 +84,8 @@ def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prio
             "set for an earlier optimizer stays set: `del model.optimizer__<name>`)."
         )
     changed = {k for k in now if k != "objective" and not same_value(now[k], applied.get(k))}
+    # new parameter groups make a new optimizer (fresh state), as a new class does
+    rebuild = bool(changed & {"optimizer", OPTIMIZER_PREFIX + "param_groups"})
     new_objective = not all(map(same_value, now["objective"], applied["objective"]))
     objective, strength, _ = now["objective"]
     net.update(
@@ -88,9 +93,9 @@ def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prio
         criterion=make_objective(objective, log_prior, strength) if new_objective else None,
         log_prior=log_prior,
         callbacks=(now["callbacks"],) if "callbacks" in changed else None,
-        optimizer=optimizer if "optimizer" in changed else None,
+        optimizer=optimizer if rebuild else None,
         optimizer_options={k: now[k] for k in now if (k == "lr" or k.startswith(
-            OPTIMIZER_PREFIX)) and ("optimizer" in changed or k in changed)},
+            OPTIMIZER_PREFIX)) and (rebuild or k in changed)},
     )
     return now
 

@@ -107,3 +107,43 @@ def test_skorch_param_groups_reach_the_starts_optimizers_too():
                                      optimizer__param_groups=[("centroids", {"lr": 1e-4})],
                                      **params).fit(X)
         assert [g["lr"] for g in model._net.optimizer_.param_groups] == [1e-4, 1e-3]
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")
+def test_param_groups_stream_through_partial_fit():
+    X = np.random.RandomState(0).normal(size=(120, 6))
+    model = OnlineHardClustering(n_clusters=3, random_state=0, n_neighbors=0,
+                                 optimizer__param_groups=[("centroids", {"lr": 1e-4})])
+    model.partial_fit(X).partial_fit(X)  # the second call used to refuse the option
+    assert [g["lr"] for g in model._net.optimizer_.param_groups] == [1e-4, 1e-3]
+    # new groups: a new optimizer, built with them
+    model.set_params(optimizer__param_groups=[("centroids", {"lr": 1e-5})]).partial_fit(X)
+    assert [g["lr"] for g in model._net.optimizer_.param_groups] == [1e-5, 1e-3]
+    # one group's own foreach turns the fused update off, as at the start
+    model.set_params(optimizer__param_groups__0__foreach=True).partial_fit(X)
+    groups = model._net.optimizer_.param_groups
+    assert groups[0]["foreach"] is True and not any(g["fused"] for g in groups)
+
+
+def test_complex_parameters_and_group_generators():
+    complex_param = torch.nn.Parameter(torch.zeros(2, dtype=torch.complex64))
+    assert not make_optimizer(torch.optim.Adam, [complex_param],
+                              {"lr": 0.1}).param_groups[0]["fused"]
+    layer = torch.nn.Linear(3, 2)
+    groups = make_optimizer(torch.optim.Adam, [{"params": layer.parameters()}],
+                            {"lr": 0.1}).param_groups
+    assert len(groups[0]["params"]) == 2 and groups[0]["fused"] is True
+
+
+class _NoisyAdam(torch.optim.Adam):
+    """An Adam whose step draws from torch's global RNG."""
+
+    def step(self, closure=None):
+        torch.rand(1)
+        return super().step(closure)
+
+
+def test_the_kernel_probe_leaves_the_global_rng_as_it_was():
+    state = torch.get_rng_state()
+    make_optimizer(_NoisyAdam, _params(), {"lr": 0.1})  # first use: the probe steps
+    assert torch.equal(torch.get_rng_state(), state)
