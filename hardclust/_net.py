@@ -188,7 +188,8 @@ class ClusterNet(NeuralNet):
             raise optimizer_error(optimizer, optimizer_params, exc) from exc
 
     def update(self, *, batch_size, verbose, sigma, criterion=None, log_prior=None,
-               callbacks=None, optimizer=None, optimizer_options=None, device=None):
+               callbacks=None, optimizer=None, optimizer_options=None, device=None,
+               removed_options=()):
         """Take new settings between training calls.
 
         ``batch_size``, ``verbose`` and ``sigma`` are set every time; the
@@ -197,8 +198,12 @@ class ClusterNet(NeuralNet):
         initialised), a new optimizer class (fresh state) and
         ``optimizer_options`` (``lr`` and ``optimizer__*``; without a new
         class they change the parameter groups in place, so Adam keeps its
-        moments).
+        moments). ``removed_options`` (``optimizer__*`` names the user
+        deleted) are forgotten; an optimizer cannot unset an option in
+        place, so the caller passes the class too, for a fresh one.
         """
+        for name in removed_options:
+            vars(self).pop(name, None)
         if device is not None:
             self.move_to(device)
         self.batch_size, self.verbose = batch_size, verbose

@@ -84,8 +84,11 @@ def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prio
             "set for an earlier optimizer stays set: `del model.optimizer__<name>`)."
         )
     changed = {k for k in now if k != "objective" and not same_value(now[k], applied.get(k))}
-    # new parameter groups make a new optimizer (fresh state), as a new class does
-    rebuild = bool(changed & {"optimizer", OPTIMIZER_PREFIX + "param_groups"})
+    # options deleted since the last call (`del model.optimizer__<name>`)
+    removed = {k for k in applied if k.startswith(OPTIMIZER_PREFIX) and k not in now}
+    # new parameter groups or a deleted option make a new optimizer (fresh
+    # state), as a new class does: an option cannot be unset in place
+    rebuild = bool(changed & {"optimizer", OPTIMIZER_PREFIX + "param_groups"} or removed)
     new_objective = not all(map(same_value, now["objective"], applied["objective"]))
     objective, strength, _ = now["objective"]
     net.update(
@@ -96,6 +99,7 @@ def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prio
         optimizer=optimizer if rebuild else None,
         optimizer_options={k: now[k] for k in now if (k == "lr" or k.startswith(
             OPTIMIZER_PREFIX)) and (rebuild or k in changed)},
+        removed_options=removed,
     )
     return now
 

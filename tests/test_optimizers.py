@@ -147,3 +147,23 @@ def test_the_kernel_probe_leaves_the_global_rng_as_it_was():
     state = torch.get_rng_state()
     make_optimizer(_NoisyAdam, _params(), {"lr": 0.1})  # first use: the probe steps
     assert torch.equal(torch.get_rng_state(), state)
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")
+def test_an_option_deleted_between_calls_is_gone_from_the_optimizer():
+    X = np.random.RandomState(0).normal(size=(120, 6))
+    model = OnlineHardClustering(n_clusters=3, random_state=0, n_neighbors=0,
+                                 optimizer=torch.optim.SGD, optimizer__momentum=0.9)
+    model.partial_fit(X)
+    model.set_params(optimizer=torch.optim.Adam)
+    with pytest.raises(TypeError, match=r"del model\.optimizer__<name>"):
+        model.partial_fit(X)
+    del model.optimizer__momentum  # what the message says to do
+    model.partial_fit(X)  # used to raise Adam's own TypeError on momentum
+    assert isinstance(model._net.optimizer_, torch.optim.Adam)
+    # an option deleted under the same class leaves the optimizer too
+    model.set_params(optimizer__foreach=True).partial_fit(X)
+    del model.optimizer__foreach
+    model.partial_fit(X)
+    group = model._net.optimizer_.param_groups[0]
+    assert not group["foreach"] and group["fused"] is True
