@@ -23,7 +23,8 @@ from ._batches import ShuffledBatches, TensorDataset
 # ClusterModule is imported for pickles of earlier releases, which name it here
 from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
-from ._optimizers import make_optimizer, optimizer_error, refuse_where_unsupported, set_implied
+from ._optimizers import (grouped_options, make_optimizer, optimizer_error,
+                          refuse_where_unsupported, set_implied)
 from ._params import optimizer_options as optimizer_options_of
 from ._utils import (copy_state, eval_mode, embed, existing_device, explain_batchnorm_failure,
                      seeded, to_device_async)
@@ -240,9 +241,12 @@ class ClusterNet(NeuralNet):
         the history's epoch, which torch refuses on an optimizer that no
         scheduler has seen (a new optimizer class between ``partial_fit``
         calls, a soft reset); the schedule goes on from the new rate."""
-        args, kwargs = self.get_params_for_optimizer(
-            "optimizer", self.get_all_learnable_params())
-        self.optimizer_ = make_optimizer(self.optimizer, *args, kwargs)
+        # skorch's param_groups, and one group's option set since
+        # (optimizer__param_groups__<i>__<name>), which skorch's own
+        # construction would hand the optimizer as a keyword
+        groups, options = grouped_options(self.get_all_learnable_params(),
+                                          optimizer_options_of(vars(self), strip=True))
+        self.optimizer_ = make_optimizer(self.optimizer, groups, {"lr": self.lr, **options})
         for group in self.optimizer_.param_groups:
             group.setdefault("initial_lr", group["lr"])
         return self

@@ -26,8 +26,8 @@ import inspect
 
 import torch
 
-__all__ = ["build_optimizer", "make_optimizer", "optimizer_error", "refuse_where_unsupported",
-           "set_implied", "wants_fused"]
+__all__ = ["build_optimizer", "grouped_options", "make_optimizer", "optimizer_error",
+           "refuse_where_unsupported", "set_implied", "wants_fused"]
 
 
 def _chose(options):
@@ -161,17 +161,50 @@ def _grouped(named_parameters, param_groups):
     return groups
 
 
-def build_optimizer(optimizer, named_parameters, lr, options):
-    """:func:`make_optimizer` of ``named_parameters`` (``(name, parameter)``
-    pairs, named as in the clustering module: ``encoder.*``, ``centroids``,
-    ``decoder.*``) with ``lr``, an ``lr`` in ``options`` (``optimizer__lr``)
-    winning over ``lr`` and ``param_groups`` grouped as skorch groups the
-    clustering's parameters; a TypeError that names the
-    ``optimizer__<name>`` convention when it refuses an option."""
+def grouped_options(named_parameters, options):
+    """The parameter groups and the optimizer's own options.
+
+    ``options`` (without the ``optimizer__`` prefix) may hold skorch's
+    ``param_groups`` (``(pattern, options)`` pairs: each takes the
+    parameters whose names match the glob pattern and not an earlier
+    pair, the rest form the last group) and one group's option set since
+    (``param_groups__<i>__<name>``, which goes into group i).
+
+    Parameters
+    ----------
+    named_parameters : iterable of (str, Parameter)
+        Named as in the clustering module: ``encoder.*``, ``centroids``,
+        ``decoder.*``.
+    options : dict
+
+    Returns
+    -------
+    groups : list of dict
+    options : dict
+        The rest of ``options``.
+    """
     options = dict(options)
-    groups = _grouped(named_parameters, options.pop("param_groups", ()))
+    param_groups = [(pattern, dict(group)) for pattern, group in options.pop("param_groups", ())]
+    for key in [k for k in options if k.startswith("param_groups__")]:
+        index, _, name = key[len("param_groups__"):].partition("__")
+        if not index.isdigit() or int(index) >= len(param_groups) or not name:
+            raise ValueError(
+                f"optimizer__{key} names no parameter group: optimizer__param_groups "
+                f"has {len(param_groups)} (optimizer__param_groups__<i>__<option>, "
+                "i from 0)."
+            )
+        param_groups[int(index)][1][name] = options.pop(key)
+    return _grouped(named_parameters, param_groups), options
+
+
+def build_optimizer(optimizer, named_parameters, lr, options):
+    """:func:`make_optimizer` of ``named_parameters`` (see
+    :func:`grouped_options`) with ``lr``, an ``lr`` in ``options``
+    (``optimizer__lr``) winning over ``lr``; a TypeError that names the
+    ``optimizer__<name>`` convention when it refuses an option."""
+    groups, own = grouped_options(named_parameters, options)
     try:
-        return make_optimizer(optimizer, groups, {"lr": lr, **options})
+        return make_optimizer(optimizer, groups, {"lr": lr, **own})
     except TypeError as exc:
         raise optimizer_error(optimizer, options, exc) from exc
 

@@ -167,3 +167,23 @@ def test_an_option_deleted_between_calls_is_gone_from_the_optimizer():
     model.partial_fit(X)
     group = model._net.optimizer_.param_groups[0]
     assert not group["foreach"] and group["fused"] is True
+
+
+@pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")
+def test_one_groups_option_survives_a_new_optimizer_and_a_bad_index_is_named():
+    X = np.random.RandomState(0).normal(size=(120, 6))
+    spec = [("centroids", {"lr": 1e-4})]
+    model = OnlineHardClustering(n_clusters=3, random_state=0, max_epochs=1,
+                                 optimizer__param_groups=spec,
+                                 optimizer__param_groups__0__lr=1e-5).fit(X)
+    assert [g["lr"] for g in model._net.optimizer_.param_groups] == [1e-5, 1e-3]
+    stream = OnlineHardClustering(n_clusters=3, random_state=0, n_neighbors=0,
+                                  optimizer__param_groups=spec).partial_fit(X)
+    stream.set_params(optimizer__param_groups__0__lr=1e-5).partial_fit(X)  # in place
+    stream.set_params(optimizer=torch.optim.AdamW).partial_fit(X)  # a new optimizer
+    assert isinstance(stream._net.optimizer_, torch.optim.AdamW)
+    assert [g["lr"] for g in stream._net.optimizer_.param_groups] == [1e-5, 1e-3]
+    assert stream.optimizer__param_groups == spec  # the user's parameter is left alone
+    with pytest.raises(ValueError, match="optimizer__param_groups__3__lr names no"):
+        OnlineHardClustering(n_clusters=3, max_epochs=1, random_state=0,
+                             optimizer__param_groups__3__lr=1e-5).fit(X)
