@@ -121,8 +121,10 @@ def set_implied(optimizer, options):
     optimizer's options now, ``fused`` among them or not) imply, after a
     change of options between calls: a ``foreach`` or ``differentiable``
     set later turns the fused update off, as it would have kept it off
-    at construction. An explicit ``fused`` is the user's, set by skorch."""
-    if "fused" in options:
+    at construction. An explicit ``fused`` (of the optimizer or of one
+    group) is the user's, set by skorch."""
+    if "fused" in options or any(key.startswith("param_groups__") and key.endswith("__fused")
+                                 for key in options):
         return
     # skorch's param_groups option: (pattern, options) pairs
     spec = [group for _, group in options.get("param_groups", ())]

@@ -184,6 +184,9 @@ def test_one_groups_option_survives_a_new_optimizer_and_a_bad_index_is_named():
     assert isinstance(stream._net.optimizer_, torch.optim.AdamW)
     assert [g["lr"] for g in stream._net.optimizer_.param_groups] == [1e-5, 1e-3]
     assert stream.optimizer__param_groups == spec  # the user's parameter is left alone
+    # one group's explicit fused is the user's too
+    stream.set_params(optimizer__param_groups__0__fused=False).partial_fit(X)
+    assert [g["fused"] for g in stream._net.optimizer_.param_groups] == [False, True]
     with pytest.raises(ValueError, match="optimizer__param_groups__3__lr names no"):
         OnlineHardClustering(n_clusters=3, max_epochs=1, random_state=0,
                              optimizer__param_groups__3__lr=1e-5).fit(X)
