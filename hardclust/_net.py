@@ -25,7 +25,7 @@ from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
 from ._optimizers import (grouped_options, make_optimizer, optimizer_error,
                           refuse_where_unsupported, set_implied)
-from ._params import optimizer_options as optimizer_options_of
+from ._params import optimizer_options
 from ._utils import (copy_state, eval_mode, embed, existing_device, explain_batchnorm_failure,
                      seeded, to_device_async)
 
@@ -230,7 +230,12 @@ class ClusterNet(NeuralNet):
         elif optimizer_options:
             self.set_params(**optimizer_options)
             # a foreach set now turns the fused update off, as it would have at the start
-            set_implied(self.optimizer_, optimizer_options_of(vars(self), strip=True))
+            set_implied(self.optimizer_, self._optimizer_options())
+
+    def _optimizer_options(self):
+        """The optimizer's options as set on the net (``optimizer__*``
+        attributes, without the prefix): what a new optimizer is built from."""
+        return optimizer_options(vars(self), strip=True)
 
     def initialize_optimizer(self, *args, **kwargs):
         """skorch's, built by :func:`hardclust._optimizers.make_optimizer`
@@ -245,7 +250,7 @@ class ClusterNet(NeuralNet):
         # (optimizer__param_groups__<i>__<name>), which skorch's own
         # construction would hand the optimizer as a keyword
         groups, options = grouped_options(self.get_all_learnable_params(),
-                                          optimizer_options_of(vars(self), strip=True))
+                                          self._optimizer_options())
         self.optimizer_ = make_optimizer(self.optimizer, groups, {"lr": self.lr, **options})
         for group in self.optimizer_.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -268,7 +273,7 @@ class ClusterNet(NeuralNet):
         self.criterion_ = to_device(self.criterion_, device)
         self.optimizer_.load_state_dict(self.optimizer_.state_dict())
         # the fused kernel where the new device has one
-        set_implied(self.optimizer_, optimizer_options_of(vars(self), strip=True))
+        set_implied(self.optimizer_, self._optimizer_options())
         refuse_where_unsupported(self.optimizer_)
 
     def initialize_callbacks(self):

@@ -164,11 +164,8 @@ def reassign_starved(module, z, ratio, rng, idle_rows=None):
     anyone's nearest centroid, this pass included
     (:func:`hardclust.exceptions.rows_since_used`); only the clusters idle
     for the collapse warning's window (:func:`hardclust.exceptions.idle_window`)
-    can move. A small chunk misses a fair cluster by chance (a 50-row chunk
-    misses one of 10 about once in 200 chunks), and moving it then cost ACC
-    (before this gate, digits / 16 streams in 50-row chunks: 0.699 / 0.777 /
-    0.760, against 0.865 / 0.869 / 0.811 with it, seeds 0-2,
-    ``experiments/small_chunks/``).
+    can move: a small chunk misses a fair cluster by chance, and moving it
+    then cost ACC (``experiments/small_chunks/`` has the figures).
     Returns the indices of the clusters whose centroid moved. A moved
     cluster that catches no row keeps its idle count, and so moves again at
     the next chunk and still counts towards the collapse warning, which a
