@@ -4,6 +4,11 @@ the mean passes made and the mean ACC / ARI at the stop against the full
 
     python experiments/auto_epochs/rules.py experiments/auto_epochs/curves.json
     python experiments/auto_epochs/rules.py experiments/auto_epochs/curves.json --shipped
+    python experiments/auto_epochs/rules.py experiments/auto_epochs/curves_pairs_s5.json --window
+
+``--window`` replays rules on a window instead: stop once the label
+changes of the last ``W`` passes add up to at most ``tol`` (for pairs on
+small data, where a pass is one or two steps and moves a row or none).
 """
 
 import json
@@ -28,17 +33,34 @@ def stop_epoch(epochs, tol, patience):
     return len(epochs)
 
 
-def main(path, rules=((0.0, 2), (1e-3, 2), (3e-3, 2), (1e-2, 2), (1e-3, 3)), shipped=False):
-    """``shipped``: the rule as shipped, 1e-3 twice in a row and never on pairs."""
+def stop_window(epochs, tol, window):
+    """1-based pass after which the changes of the last ``window`` passes
+    add up to at most ``tol`` (the last pass if never)."""
+    changed = [e["changed"] or 0.0 for e in epochs]
+    for e in range(max(MIN_EPOCHS, window), len(epochs)):
+        if sum(changed[e - window:e]) <= tol:
+            return e
+    return len(epochs)
+
+
+WINDOW_RULES = ((0.01, 5), (0.01, 10), (0.02, 10), (0.02, 20), (0.05, 20), (0.05, 50))
+
+
+def main(path, rules=((0.0, 2), (1e-3, 2), (3e-3, 2), (1e-2, 2), (1e-3, 3)), shipped=False,
+         window=False):
+    """``shipped``: the rule as shipped, 1e-3 twice in a row and never on
+    pairs; ``window``: the window rules (``tol``, ``W``) of ``WINDOW_RULES``."""
     runs = json.load(open(path))
     if shipped:
         rules = ((1e-3, 2),)
+    if window:
+        rules = WINDOW_RULES
     print(f"{'data':>14} {'n':>5} {'rule':>12} {'passes':>7} {'of':>5} "
           f"{'ACC stop':>8} {'ACC end':>8} {'ARI stop':>8} {'ARI end':>8}")
     for tol, patience in rules:
         by = defaultdict(list)
         for run in runs:
-            e = stop_epoch(run["epochs"], tol, patience)
+            e = (stop_window if window else stop_epoch)(run["epochs"], tol, patience)
             if shipped and run["data"] in PAIRS:
                 e = len(run["epochs"])
             by[(run["data"], run["n"])].append(
@@ -52,4 +74,4 @@ def main(path, rules=((0.0, 2), (1e-3, 2), (3e-3, 2), (1e-2, 2), (1e-3, 3)), shi
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], shipped="--shipped" in sys.argv)
+    main(sys.argv[1], shipped="--shipped" in sys.argv, window="--window" in sys.argv)
