@@ -553,6 +553,11 @@ class BaseClustering(TransformerMixin):
         return net.module_.unit_centroids().detach().cpu().numpy().copy()
 
     @property
+    def prior_(self):
+        log_prior = self._fitted_net("prior_").module_.log_prior.detach().cpu().double()
+        return log_prior.exp().numpy()
+
+    @property
     def encoder_(self):
         return self._fitted_net("encoder_").module_.encoder
 

@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
-from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows
+from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, label_log_prior, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
@@ -53,9 +53,11 @@ def log_prior(prior, n_clusters):
     """Log prior of shape (n_clusters,) as a float32 tensor; ``None`` is uniform.
 
     ``prior`` was validated (positive, finite, one entry per cluster) with
-    the other parameters; it is normalised here.
+    the other parameters; it is normalised here. ``"graph"`` is uniform
+    until the graph start gives the model its sizes
+    (:func:`hardclust._graph.label_log_prior`).
     """
-    if prior is None:
+    if prior is None or isinstance(prior, str):
         return torch.full((n_clusters,), -np.log(n_clusters))
     prior = np.asarray(prior, dtype=np.float64)
     return torch.from_numpy(np.log(prior / prior.sum())).float()
@@ -502,6 +504,8 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])
     centroids, scale = scale_start(centers, z)
+    if isinstance(params["prior"], str):  # "graph": the labels' sizes
+        log_prior = label_log_prior(labels, n_clusters)
     module = ClusterModule(encoder, centroids, sigma, log_prior, scale,
                            decoder=decoder if reconstruction > 0 else None,
                            reconstruction=reconstruction, normalize=normalize).to(device)

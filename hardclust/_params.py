@@ -197,7 +197,14 @@ def check_cross_params(estimator):
     """Raise ``InvalidParameterError`` for parameters that disagree with each other."""
     name = type(estimator).__name__
     k, d = estimator.n_clusters, estimator.latent_dim
-    if estimator.prior is not None and np.shape(estimator.prior) != (k,):
+    if isinstance(estimator.prior, str):
+        if not (isinstance(estimator.init, str) and estimator.init == "graph"):
+            raise InvalidParameterError(
+                f"The 'prior' parameter of {name} is 'graph', the cluster sizes of the "
+                f"graph start, but 'init' is {estimator.init!r}; pass init='graph' (the "
+                "default), or give the proportions as an array."
+            )
+    elif estimator.prior is not None and np.shape(estimator.prior) != (k,):
         raise InvalidParameterError(
             f"The 'prior' parameter of {name} must have one entry per cluster, "
             f"shape ({k},); got shape {np.shape(estimator.prior)}."
@@ -221,7 +228,7 @@ PARAMETER_CONSTRAINTS = {
     "n_neighbors": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
     "neighbor_weight": [Interval(Real, 0, None, closed="left")],
     "sigma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-    "prior": [Prior(), None],
+    "prior": [Prior(), StrOptions({"graph"}), None],
     "objective": [StrOptions(set(OBJECTIVES))],
     "reg_strength": [Interval(Real, 0, None, closed="left")],
     "init": [StrOptions({"graph", "k-means", "random"}), callable, Centers()],

@@ -105,8 +105,12 @@ class OnlineHardClustering(
         too large blurs. ``"auto"`` is ``25 / 16 * latent_dim``, a fixed
         ratio to the start's centroid spread (0.1 with ``objective="secu"``,
         on the unit sphere). The value used is ``sigma_``.
-    prior : array-like of shape (n_clusters,), default=None
+    prior : array-like of shape (n_clusters,), "graph" or None, default=None
         Prior probability of each cluster (normalised); ``None``: uniform.
+        ``"graph"``: the cluster sizes the graph start found (needs
+        ``init="graph"``), for data expected to be imbalanced; the user
+        guide compares it with the uniform prior and with k-means'
+        proportions.
     objective : {"hard", "none", "sinkhorn", "entropy", "variance", "secu"}, \
             default="hard"
         How a batch's labels and loss are formed. ``"hard"`` is combination
@@ -202,6 +206,9 @@ class OnlineHardClustering(
         (if ``compute_labels``); a loaded model has none until it trains.
     cluster_centers_ : ndarray of shape (n_clusters, latent_dim)
         Centroids, in the latent space.
+    prior_ : ndarray of shape (n_clusters,)
+        The prior in effect: ``prior`` normalised, uniform for ``None``, the
+        graph start's cluster sizes for ``"graph"``.
     encoder_ : nn.Module
         The trained encoder. ``transform(X)`` is ``encoder_(X) * embedding_scale_``
         (scaled to unit length with ``objective="secu"``).
@@ -335,6 +342,8 @@ class OnlineHardClustering(
             device=self.device_, sigma=self.sigma_, lr=self.lr_, log_prior=self._log_prior,
             pretrain_epochs=self.pretrain_epochs_, scale=scale,
             normalize=self._objective == "secu")
+        if scale is None:  # a loaded model takes its prior with its weights (_restore)
+            self._adopt_start_prior(module)
         self._net = ClusterNet.build(
             module, make_objective(self._objective, self._log_prior, self.reg_strength),
             optimizer=self.optimizer, optimizer_params=self._optimizer_params(),
@@ -343,6 +352,16 @@ class OnlineHardClustering(
         )
         self._rng = rng
         self._start_state()
+
+    def _adopt_start_prior(self, module):
+        """``prior="graph"``: the model's prior is the sizes its graph start
+        gave ``module`` (:func:`hardclust._graph.label_log_prior`), kept as
+        ``_start_log_prior`` for the calls after the first."""
+        if isinstance(self.prior, str):
+            self._start_log_prior = module.log_prior.detach().cpu().float().clone()
+            self._log_prior = self._start_log_prior.clone()
+        else:
+            self.__dict__.pop("_start_log_prior", None)
 
     def _start_state(self):
         """The fitted state every new model starts with: one list, also
@@ -434,6 +453,7 @@ class OnlineHardClustering(
                 if best is None or score > best_score:
                     best_score, best = score, (self._net, self.n_iter_, self.n_steps_)
             self._net, self.n_iter_, self.n_steps_ = best
+            self._adopt_start_prior(self._net.module_)  # of the run kept
             self._finish(X, reset=True)
         return self
 
@@ -473,6 +493,8 @@ class OnlineHardClustering(
                 self._build(X, check_random_state(self.random_state))
             else:
                 self._resolve_settings(stream=True)
+                self._log_prior = _streaming.stream_log_prior(
+                    self.prior, self._log_prior, self.__dict__.get("_start_log_prior"))
                 self.device_ = resolve_device(self.device)  # the model moves to a new one
                 self._applied = _streaming.apply_live_params(
                     self._net, self._applied, self._live_params(), batch_size=self.batch_size,
@@ -588,6 +610,12 @@ class OnlineHardClustering(
         self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
                     scale=saved["scale"])
         self._net.module_.load_state_dict(saved["module"])
+        if isinstance(self.prior, str):  # "graph": the saved module's prior is its start's
+            self._adopt_start_prior(self._net.module_)
+            self._net.update(batch_size=self.batch_size, verbose=self.verbose, sigma=self.sigma_,
+                             criterion=make_objective(self._objective, self._log_prior,
+                                                      self.reg_strength),
+                             log_prior=self._log_prior)
         # the geometry the weights were trained in (older files: the objective's)
         self._net.module_.normalize = saved.get("normalize", self._net.module_.normalize)
         self._net.module_.eval()  # as a fitted model rests

@@ -7,8 +7,8 @@ from sklearn.datasets import make_moons
 from sklearn.metrics import adjusted_rand_score
 
 from hardclust import OnlineHardClustering
-from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, sample_rows,
-                              spectral_coordinates)
+from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, label_log_prior,
+                              sample_rows, spectral_coordinates)
 from hardclust._initialization import balanced_kmeans
 from hardclust._model import ClusterModule
 from hardclust.encoders import make_encoder
@@ -150,3 +150,92 @@ def test_a_spectral_step_that_does_not_converge_names_the_way_out(monkeypatch):
     with pytest.raises(RuntimeError, match="did not converge.*init='k-means'"):
         model.fit(X)
     assert not hasattr(model, "labels_")  # nothing half-fitted is left
+
+
+# prior="graph": the graph start's cluster sizes as the model's prior
+
+def _imbalanced():
+    from hardclust.datasets import make_anisotropic_blobs
+    X, y = make_anisotropic_blobs(random_state=0)  # 3,000 rows, sizes 10:1
+    return X.astype(np.float32), y
+
+
+def test_label_log_prior_is_the_labels_sizes_each_cluster_counted_once_at_least():
+    prior = label_log_prior(np.array([0, 0, 0, 2, 2, 0]), 3).exp().numpy()
+    np.testing.assert_allclose(prior, [4 / 7, 1 / 7, 2 / 7], rtol=1e-6)
+
+
+def test_prior_graph_keeps_the_imbalanced_clusters_that_the_uniform_prior_splits():
+    from hardclust.metrics import cluster_accuracy
+    X, y = _imbalanced()
+    params = dict(n_clusters=5, max_epochs=20, random_state=0)
+    uniform = OnlineHardClustering(**params).fit(X)
+    graph = OnlineHardClustering(prior="graph", **params).fit(X)
+    assert cluster_accuracy(y, graph.labels_) > 0.9 > cluster_accuracy(y, uniform.labels_) + 0.1
+    # the prior is the start's sizes, close to the classes' here
+    sizes = np.sort(graph._log_prior.exp().numpy())[::-1]
+    np.testing.assert_allclose(sizes, np.sort(np.bincount(y) / len(y))[::-1], atol=0.05)
+    torch.testing.assert_close(graph._net.module_.log_prior.cpu(), graph._log_prior)
+    np.testing.assert_allclose(graph.prior_, graph._log_prior.exp().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(uniform.prior_, np.full(5, 0.2), rtol=1e-6)
+
+
+def test_prior_graph_needs_the_graph_start():
+    from sklearn.utils._param_validation import InvalidParameterError
+    for init in ("k-means", "random"):
+        with pytest.raises(InvalidParameterError, match="init='graph'"):
+            OnlineHardClustering(2, prior="graph", init=init).fit(_moons(40)[0])
+    with pytest.raises(InvalidParameterError, match="'prior'"):
+        OnlineHardClustering(2, prior="sizes").fit(_moons(40)[0])
+
+
+def test_prior_graph_is_kept_by_a_stream_and_refused_where_the_start_did_not_give_it():
+    X, _ = _imbalanced()
+    chunks = np.array_split(X[np.random.RandomState(0).permutation(len(X))], 3)
+    model = OnlineHardClustering(5, prior="graph", random_state=0).partial_fit(chunks[0])
+    start = model._log_prior.clone()
+    assert not torch.allclose(start, torch.full((5,), -np.log(5)))
+    model.partial_fit(chunks[1])
+    torch.testing.assert_close(model._log_prior, start, rtol=0, atol=0)
+    torch.testing.assert_close(model._net.module_.log_prior.cpu(), start, rtol=0, atol=0)
+    model.set_params(prior=None).partial_fit(chunks[2])  # uniform, then back to the start's
+    torch.testing.assert_close(model._net.module_.log_prior.cpu(),
+                               torch.full((5,), -np.log(5)), rtol=0, atol=1e-6)
+    model.set_params(prior="graph").partial_fit(chunks[2])
+    torch.testing.assert_close(model._net.module_.log_prior.cpu(), start, rtol=0, atol=0)
+
+    other = OnlineHardClustering(5, random_state=0).partial_fit(chunks[0])
+    before = other.predict(X)
+    other.set_params(prior="graph")
+    with pytest.raises(ValueError, match="did not start with it"):
+        other.partial_fit(chunks[1])
+    np.testing.assert_array_equal(other.predict(X), before)  # the failed call changed nothing
+    torch.testing.assert_close(other._log_prior, torch.full((5,), -np.log(5)), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("objective", ["hard", "sinkhorn"])
+def test_prior_graph_survives_save_load_and_pickle(tmp_path, objective):
+    import pickle
+    X, _ = _imbalanced()
+    model = OnlineHardClustering(5, prior="graph", objective=objective, max_epochs=2,
+                                 random_state=0).fit(X)
+    model.save(tmp_path / "model.pt")
+    for copy in (OnlineHardClustering.load(tmp_path / "model.pt"),
+                 pickle.loads(pickle.dumps(model))):
+        np.testing.assert_array_equal(copy.predict(X), model.predict(X))
+        torch.testing.assert_close(copy._log_prior, model._log_prior, rtol=0, atol=0)
+        if objective == "sinkhorn":  # the objective balances by the same prior
+            torch.testing.assert_close(copy._net.criterion_.log_prior.float().cpu(),
+                                       model._log_prior, rtol=0, atol=1e-6)
+        copy.partial_fit(X[:1000])  # and streams on with it
+        torch.testing.assert_close(copy._net.module_.log_prior.cpu(), model._log_prior,
+                                   rtol=0, atol=0)
+
+
+def test_prior_graph_with_several_starts_is_the_kept_runs():
+    X, _ = _imbalanced()
+    model = OnlineHardClustering(5, prior="graph", n_init=2, max_epochs=2,
+                                 random_state=0).fit(X)
+    torch.testing.assert_close(model._net.module_.log_prior.cpu(), model._log_prior,
+                               rtol=0, atol=0)
+
