@@ -88,6 +88,10 @@ def save_model(path, params, *, module, fitted):
             "pretrain_epochs": int(fitted["pretrain_epochs"]),
             "n_iter": int(fitted["n_iter"]),
             "n_steps": int(fitted["n_steps"]),
+            # prior="graph": the sizes the model's graph start found, which a
+            # later call may go back to (None: it did not start with them)
+            "start_log_prior": None if fitted["start_log_prior"] is None
+            else fitted["start_log_prior"].detach().cpu(),
             "input_view": None if view is None else {
                 k: torch.from_numpy(v) for k, v in view.items()},
             "module": {k: v.detach().cpu() for k, v in module.state_dict().items()},

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__, _compat, _persistence, _streaming
 from ._inference import BaseClustering, input_view_sums
-from ._initialization import initial_module, start_spread
+from ._initialization import initial_module, log_prior, start_spread
 from ._neighbors import training_neighbors
 from ._net import ClusterNet
 from ._params import PARAMETER_CONSTRAINTS, OptimizerParams, check_cross_params, check_frozen
@@ -337,6 +337,10 @@ class OnlineHardClustering(
         With ``scale`` (a loaded model's), no start is run: the weights are
         loaded into the net afterwards.
         """
+        if isinstance(self.prior, str):
+            # "graph": the start picks its labels by the uniform sizes, also
+            # in a second run of n_init or a refit (the first set the sizes)
+            self._log_prior = log_prior(self.prior, self.n_clusters)
         module = initial_module(
             self.get_params(deep=False), X, rng, sample_shape=self._sample_shape,
             device=self.device_, sigma=self.sigma_, lr=self.lr_, log_prior=self._log_prior,
@@ -560,6 +564,7 @@ class OnlineHardClustering(
                 "feature_names_in": getattr(self, "feature_names_in_", None),
                 "max_epochs": self.max_epochs_, "pretrain_epochs": self.pretrain_epochs_,
                 "n_iter": self.n_iter_, "n_steps": self.n_steps_,
+                "start_log_prior": self.__dict__.get("_start_log_prior"),
                 "input_view": self._input_view, "encoder_class": type(self.encoder_).__name__})
 
     @classmethod
@@ -610,12 +615,18 @@ class OnlineHardClustering(
         self._build(torch.zeros(2, *self._sample_shape), check_random_state(self.random_state),
                     scale=saved["scale"])
         self._net.module_.load_state_dict(saved["module"])
-        if isinstance(self.prior, str):  # "graph": the saved module's prior is its start's
-            self._adopt_start_prior(self._net.module_)
+        if saved.get("start_log_prior") is not None:
+            self._start_log_prior = saved["start_log_prior"].float().clone()
+        if isinstance(self.prior, str):  # "graph": the prior in effect is the saved module's
+            self._log_prior = self._net.module_.log_prior.detach().cpu().float().clone()
             self._net.update(batch_size=self.batch_size, verbose=self.verbose, sigma=self.sigma_,
                              criterion=make_objective(self._objective, self._log_prior,
                                                       self.reg_strength),
                              log_prior=self._log_prior)
+            # which prior the saved module holds, the file does not say (one
+            # set just before saving was not yet applied): the next
+            # partial_fit applies the start's sizes, as the saved model's would
+            self._applied = {**self._applied, "objective": (None, None, None)}
         # the geometry the weights were trained in (older files: the objective's)
         self._net.module_.normalize = saved.get("normalize", self._net.module_.normalize)
         self._net.module_.eval()  # as a fitted model rests

@@ -239,3 +239,37 @@ def test_prior_graph_with_several_starts_is_the_kept_runs():
     torch.testing.assert_close(model._net.module_.log_prior.cpu(), model._log_prior,
                                rtol=0, atol=0)
 
+
+
+def test_prior_graph_starts_every_run_and_refit_from_the_uniform_sizes(monkeypatch):
+    from hardclust import _initialization
+    received, start = [], _initialization.graph_start
+
+    def spy(params, X, rng, **kwargs):
+        received.append(kwargs["log_prior"].clone())
+        return start(params, X, rng, **kwargs)
+
+    monkeypatch.setattr(_initialization, "graph_start", spy)
+    X, _ = _imbalanced()
+    model = OnlineHardClustering(5, prior="graph", n_init=2, max_epochs=1, random_state=0)
+    model.fit(X).fit(X)
+    assert len(received) == 4  # the start chooses its labels by the uniform sizes each time
+    for prior in received:
+        torch.testing.assert_close(prior, torch.full((5,), -np.log(5)), rtol=0, atol=1e-6)
+    assert not np.allclose(model.prior_, 0.2, atol=0.01)
+
+
+def test_a_loaded_model_refuses_and_returns_to_the_start_prior_as_the_original(tmp_path):
+    X, _ = _imbalanced()
+    # a model that did not start with prior="graph" refuses it after loading too
+    plain = OnlineHardClustering(5, max_epochs=1, random_state=0).fit(X)
+    plain.set_params(prior="graph").save(tmp_path / "plain.pt")
+    with pytest.raises(ValueError, match="did not start with it"):
+        OnlineHardClustering.load(tmp_path / "plain.pt").partial_fit(X[:1000])
+    # one that did goes back to its start's sizes after a spell of another prior
+    model = OnlineHardClustering(5, prior="graph", max_epochs=1, random_state=0).fit(X)
+    start = model.prior_
+    model.set_params(prior=None).partial_fit(X[:1000])
+    model.set_params(prior="graph").save(tmp_path / "model.pt")
+    loaded = OnlineHardClustering.load(tmp_path / "model.pt").partial_fit(X[:1000])
+    np.testing.assert_allclose(loaded.prior_, start, rtol=1e-6)
