@@ -623,10 +623,10 @@ class OnlineHardClustering(
                              criterion=make_objective(self._objective, self._log_prior,
                                                       self.reg_strength),
                              log_prior=self._log_prior)
-            # which prior the saved module holds, the file does not say (one
-            # set just before saving was not yet applied): the next
-            # partial_fit applies the start's sizes, as the saved model's would
-            self._applied = {**self._applied, "objective": (None, None, None)}
+        # which prior the saved module holds, the file does not say (one set
+        # just before saving was not yet applied): the next partial_fit applies
+        # the objective and prior of the parameters, as the saved model's would
+        self._applied = {**self._applied, "objective": (None, None, None)}
         # the geometry the weights were trained in (older files: the objective's)
         self._net.module_.normalize = saved.get("normalize", self._net.module_.normalize)
         self._net.module_.eval()  # as a fitted model rests

@@ -310,3 +310,15 @@ def test_a_model_on_cpu_0_pickles(X):
     loaded = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     assert loaded.device_ == torch.device("cpu")
+
+
+def test_a_prior_set_just_before_saving_is_applied_by_the_loaded_models_next_call(tmp_path):
+    X = np.random.RandomState(0).normal(size=(300, 4)).astype(np.float32)
+    model = OnlineHardClustering(3, max_epochs=1, random_state=0).fit(X)
+    model.set_params(prior=[5, 1, 1]).save(tmp_path / "model.pt")  # not applied yet
+    loaded = OnlineHardClustering.load(tmp_path / "model.pt")
+    np.testing.assert_allclose(loaded.prior_, model.prior_, rtol=1e-6)  # predicts alike
+    model.partial_fit(X)
+    loaded.partial_fit(X)
+    np.testing.assert_allclose(loaded.prior_, [5 / 7, 1 / 7, 1 / 7], rtol=1e-6)
+    np.testing.assert_allclose(loaded.prior_, model.prior_, rtol=1e-6)
