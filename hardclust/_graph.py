@@ -23,7 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 from ._optimizers import build_optimizer
 from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, seeded
 
-__all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels", "label_log_prior"]
+__all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels"]
 
 # Rows of the first data the graph is built on: the spectral step's cost
 # grows faster than linearly, and a sample this large holds every cluster.
@@ -165,29 +165,6 @@ def graph_labels(features, n_clusters, cluster, rng):
     centers = cluster(coordinates, rng)
     gaps = ((coordinates[:, None] - centers[None]) ** 2).sum(-1)
     return gaps.argmin(axis=1)[inverse]
-
-
-def label_log_prior(labels, n_clusters):
-    """``prior="graph"``: the log of the graph labels' cluster proportions.
-
-    Each cluster counts at least one row, so that a cluster the graph left
-    empty keeps a finite cost. On imbalanced data these sizes are close to
-    the classes' (the start keeps, of 30 k-means runs on the spectral
-    coordinates, the one nearest the uniform sizes, yet finds 10:1 blobs
-    at 0.005 KL from their sizes); on balanced data they hold the graph's
-    errors, which is why this is an option (``experiments/graph_prior/``).
-
-    Parameters
-    ----------
-    labels : ndarray of shape (n_samples,)
-    n_clusters : int
-
-    Returns
-    -------
-    log_prior : Tensor of shape (n_clusters,), float32
-    """
-    sizes = np.maximum(np.bincount(labels, minlength=n_clusters), 1).astype(np.float64)
-    return torch.from_numpy(np.log(sizes / sizes.sum())).float()
 
 
 def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, device, rng,

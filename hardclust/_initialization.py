@@ -1,4 +1,4 @@
-"""Where training starts: the prior, and centroids on the untrained embedding.
+"""Where training starts: centroids on the untrained embedding.
 
 ``init="graph"`` (the default) clusters a sample of the first data by its
 neighbour graph and fits the model to those labels (:func:`graph_start`,
@@ -24,10 +24,11 @@ from sklearn.exceptions import ConvergenceWarning
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
-from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, label_log_prior, sample_rows
+from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
+from ._priors import is_graph_prior, label_log_prior
 from ._optimizers import build_optimizer
 from ._utils import (draw_seed, embed, eval_mode, explain_batchnorm_failure, finite_loss,
                      seeded)
@@ -47,20 +48,6 @@ _INIT_SPREAD = 8.0
 _AUTO_SIGMA_PER_DIM = 25 / 16
 # Optimisation steps of the warm start of pretrain_epochs="auto" (image CNN).
 _AUTO_PRETRAIN_STEPS = 500
-
-
-def log_prior(prior, n_clusters):
-    """Log prior of shape (n_clusters,) as a float32 tensor; ``None`` is uniform.
-
-    ``prior`` was validated (positive, finite, one entry per cluster) with
-    the other parameters; it is normalised here. ``"graph"`` is uniform
-    until the graph start gives the model its sizes
-    (:func:`hardclust._graph.label_log_prior`).
-    """
-    if prior is None or isinstance(prior, str):
-        return torch.full((n_clusters,), -np.log(n_clusters))
-    prior = np.asarray(prior, dtype=np.float64)
-    return torch.from_numpy(np.log(prior / prior.sum())).float()
 
 
 def match_prior(sizes, log_prior):
@@ -504,7 +491,7 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])
     centroids, scale = scale_start(centers, z)
-    if isinstance(params["prior"], str):  # "graph": the labels' sizes
+    if is_graph_prior(params["prior"]):  # the labels' sizes
         log_prior = label_log_prior(labels, n_clusters)
     module = ClusterModule(encoder, centroids, sigma, log_prior, scale,
                            decoder=decoder if reconstruction > 0 else None,

@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Opt
 
 from .encoders import DECODERS, ENCODERS
 from .objectives import OBJECTIVES
+from ._priors import is_graph_prior
 
 #: Keyword arguments with this prefix are options of the optimizer (skorch's convention).
 OPTIMIZER_PREFIX = "optimizer__"
@@ -197,7 +198,7 @@ def check_cross_params(estimator):
     """Raise ``InvalidParameterError`` for parameters that disagree with each other."""
     name = type(estimator).__name__
     k, d = estimator.n_clusters, estimator.latent_dim
-    if isinstance(estimator.prior, str):
+    if is_graph_prior(estimator.prior):
         if not (isinstance(estimator.init, str) and estimator.init == "graph"):
             raise InvalidParameterError(
                 f"The 'prior' parameter of {name} is 'graph', the cluster sizes of the "

@@ -12,7 +12,8 @@ reads its parameters at every call) and when a model is loaded.
 
 import warnings
 
-from ._initialization import auto_pretrain_epochs, auto_sigma, log_prior
+from ._initialization import auto_pretrain_epochs, auto_sigma
+from ._priors import log_prior
 from ._neighbors import resolve_n_neighbors
 from ._schedule import auto_max_epochs
 from ._threads import auto_threads, search_threads

@@ -20,7 +20,7 @@ from ._params import OPTIMIZER_PREFIX, optimizer_options, same_value
 from .exceptions import SmallFirstChunkWarning, idle_window
 from .objectives import make_objective
 
-__all__ = ["apply_live_params", "chunk_sample", "follow_drift", "live_params", "stream_log_prior",
+__all__ = ["apply_live_params", "chunk_sample", "follow_drift", "live_params",
            "reassign_starved", "warn_if_small_first_chunk"]
 
 # A first partial_fit chunk below this many rows per cluster warns (a start
@@ -61,21 +61,6 @@ def live_params(params, lr, objective):
     return {"lr": lr, "optimizer": params["optimizer"], "callbacks": params["callbacks"],
             "objective": (objective, params["reg_strength"], params["prior"]),
             **optimizer_options(params)}
-
-
-def stream_log_prior(prior, log_prior, start_log_prior):
-    """The log prior of a ``partial_fit`` call after the first: ``prior="graph"``
-    is the graph start's sizes (``start_log_prior``), which only a model that
-    started with it has; any other ``prior`` is ``log_prior`` as resolved."""
-    if not isinstance(prior, str):
-        return log_prior
-    if start_log_prior is None:
-        raise ValueError(
-            "prior='graph' takes the cluster sizes of the graph start, and this model "
-            "did not start with it; give the proportions as an array, or call fit (or "
-            "start a new model) with prior='graph'."
-        )
-    return start_log_prior.clone()
 
 
 def apply_live_params(net, applied, now, *, batch_size, verbose, sigma, log_prior, device):

@@ -28,7 +28,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import __version__, _compat, _persistence, _streaming
 from ._inference import BaseClustering, input_view_sums
-from ._initialization import initial_module, log_prior, start_spread
+from ._initialization import initial_module, start_spread
+from ._priors import is_graph_prior, log_prior, start_log_prior, stream_log_prior
 from ._neighbors import training_neighbors
 from ._net import ClusterNet
 from ._params import PARAMETER_CONSTRAINTS, OptimizerParams, check_cross_params, check_frozen
@@ -337,8 +338,8 @@ class OnlineHardClustering(
         With ``scale`` (a loaded model's), no start is run: the weights are
         loaded into the net afterwards.
         """
-        if isinstance(self.prior, str):
-            # "graph": the start picks its labels by the uniform sizes, also
+        if is_graph_prior(self.prior):
+            # the start picks its labels by the uniform sizes, also
             # in a second run of n_init or a refit (the first set the sizes)
             self._log_prior = log_prior(self.prior, self.n_clusters)
         module = initial_module(
@@ -358,14 +359,13 @@ class OnlineHardClustering(
         self._start_state()
 
     def _adopt_start_prior(self, module):
-        """``prior="graph"``: the model's prior is the sizes its graph start
-        gave ``module`` (:func:`hardclust._graph.label_log_prior`), kept as
+        """``prior="graph"``: the model's prior is the sizes its start gave
+        ``module`` (:func:`hardclust._priors.start_log_prior`), kept as
         ``_start_log_prior`` for the calls after the first."""
-        if isinstance(self.prior, str):
-            self._start_log_prior = module.log_prior.detach().cpu().float().clone()
-            self._log_prior = self._start_log_prior.clone()
-        else:
-            self.__dict__.pop("_start_log_prior", None)
+        self.__dict__.pop("_start_log_prior", None)
+        sizes = start_log_prior(self.prior, module)
+        if sizes is not None:
+            self._start_log_prior, self._log_prior = sizes, sizes.clone()
 
     def _start_state(self):
         """The fitted state every new model starts with: one list, also
@@ -497,7 +497,7 @@ class OnlineHardClustering(
                 self._build(X, check_random_state(self.random_state))
             else:
                 self._resolve_settings(stream=True)
-                self._log_prior = _streaming.stream_log_prior(
+                self._log_prior = stream_log_prior(
                     self.prior, self._log_prior, self.__dict__.get("_start_log_prior"))
                 self.device_ = resolve_device(self.device)  # the model moves to a new one
                 self._applied = _streaming.apply_live_params(
@@ -617,8 +617,9 @@ class OnlineHardClustering(
         self._net.module_.load_state_dict(saved["module"])
         if saved.get("start_log_prior") is not None:
             self._start_log_prior = saved["start_log_prior"].float().clone()
-        if isinstance(self.prior, str):  # "graph": the prior in effect is the saved module's
-            self._log_prior = self._net.module_.log_prior.detach().cpu().float().clone()
+        sizes = start_log_prior(self.prior, self._net.module_)  # "graph": the saved module's
+        if sizes is not None:
+            self._log_prior = sizes
             self._net.update(batch_size=self.batch_size, verbose=self.verbose, sigma=self.sigma_,
                              criterion=make_objective(self._objective, self._log_prior,
                                                       self.reg_strength),

@@ -228,7 +228,7 @@ def test_format_columns_aligns_and_rounds():
 
 def test_harness_balanced_kmeans_picks_the_starts_run():
     from hardclust._initialization import balanced_kmeans as start_rule
-    from hardclust._initialization import log_prior
+    from hardclust._priors import log_prior
     from hardclust.benchmark.harness import balanced_kmeans
 
     Z = np.random.RandomState(0).normal(size=(300, 5)).astype(np.float32)
