@@ -2,13 +2,15 @@
 
 The prior ``pi`` enters every cost (``D[i, k] = ||z_i - mu_k||^2 / sigma -
 log pi_k``) and the sizes the start and the assignment aim for. It is
-resolved once per model from the parameter (:func:`log_prior`: an array
-normalised, ``None`` uniform); ``prior="graph"`` is uniform while the graph
+resolved from the parameter at every call (:func:`log_prior`: an array
+normalised, ``None`` uniform). ``prior="graph"`` is uniform while the graph
 start picks its labels, then the sizes of those labels
-(:func:`label_log_prior`), which the model keeps for the rest of its life:
-:func:`start_log_prior` when a start ends or a saved model is read back,
-:func:`stream_log_prior` at each later ``partial_fit`` call. ``experiments/graph_prior/`` and the user guide's section on
-imbalanced data say when to use which.
+(:func:`label_log_prior`): :func:`start_log_prior` reads them from the
+started module, and :func:`stream_log_prior` gives them back to each later
+``partial_fit`` call. A saved model is read back with the prior its module
+holds (:func:`start_log_prior` again): its start's sizes, unless another
+prior was in effect when it was saved. ``experiments/graph_prior/`` and
+the user guide's section on imbalanced data say when to use which.
 """
 
 import numpy as np
@@ -65,9 +67,9 @@ def _module_log_prior(module):
 
 
 def start_log_prior(prior, module):
-    """The sizes a started (or loaded) ``module`` holds when ``prior="graph"``
-    (those of its graph start's labels), else None: the model's prior from
-    then on."""
+    """With ``prior="graph"``, a copy of the log prior ``module`` holds, else
+    None: after a start, the sizes of its graph labels; in a loaded model,
+    the prior in effect when it was saved."""
     return _module_log_prior(module) if is_graph_prior(prior) else None
 
 

@@ -28,11 +28,11 @@ def test_start_and_stream_priors_follow_the_parameter():
     assert start_log_prior([1, 1], Module()) is None
     uniform = log_prior(None, 2)
     assert stream_log_prior(None, uniform, None) is uniform
-    torch.testing.assert_close(stream_log_prior("graph", uniform, Module.log_prior),
-                               Module.log_prior)
+    streamed = stream_log_prior("graph", uniform, Module.log_prior)
+    torch.testing.assert_close(streamed, Module.log_prior)
+    assert streamed is not Module.log_prior  # a copy: the start's sizes stay as they were
     with pytest.raises(ValueError, match="did not start with it"):
         stream_log_prior("graph", uniform, None)
-
 
 
 def _imbalanced():
@@ -123,7 +123,6 @@ def test_prior_graph_with_several_starts_is_the_kept_runs():
                                rtol=0, atol=0)
 
 
-
 def test_prior_graph_starts_every_run_and_refit_from_the_uniform_sizes(monkeypatch):
     from hardclust import _initialization
     received, start = [], _initialization.graph_start
@@ -156,3 +155,13 @@ def test_a_loaded_model_refuses_and_returns_to_the_start_prior_as_the_original(t
     model.set_params(prior="graph").save(tmp_path / "model.pt")
     loaded = OnlineHardClustering.load(tmp_path / "model.pt").partial_fit(X[:1000])
     np.testing.assert_allclose(loaded.prior_, start, rtol=1e-6)
+
+
+def test_a_refit_with_another_prior_forgets_the_graph_start_sizes():
+    X, _ = _imbalanced()
+    model = OnlineHardClustering(5, prior="graph", max_epochs=1, random_state=0).fit(X)
+    model.set_params(prior=None).fit(X)
+    model.set_params(prior="graph")
+    with pytest.raises(ValueError, match="did not start with it"):
+        model.partial_fit(X[:500])
+    np.testing.assert_allclose(model.prior_, 0.2, rtol=1e-6)  # the failed call changed nothing
