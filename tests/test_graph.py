@@ -7,8 +7,8 @@ from sklearn.datasets import make_moons
 from sklearn.metrics import adjusted_rand_score
 
 from hardclust import OnlineHardClustering
-from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, sample_rows,
-                              spectral_coordinates)
+from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, layout_coordinates,
+                              sample_rows, spectral_coordinates, wants_layout)
 from hardclust._initialization import balanced_kmeans
 from hardclust._model import ClusterModule
 from hardclust.encoders import make_encoder
@@ -68,6 +68,55 @@ def test_spectral_step_finds_the_components_of_a_disconnected_graph():
     np.testing.assert_allclose(np.linalg.norm(coordinates, axis=1), 1.0, rtol=1e-6)
     labels = graph_labels(X, 5, _cluster(5), np.random.RandomState(1))
     assert adjusted_rand_score(truth, labels) == 1.0
+
+
+def _neighbour_ratio(graph, Y):
+    """Mean distance across the graph's edges over the mean across all pairs."""
+    i, j = graph.nonzero()
+    edges = np.linalg.norm(Y[i] - Y[j], axis=1).mean()
+    return edges / np.linalg.norm(Y[:, None] - Y[None], axis=-1).mean()
+
+
+def test_layout_pulls_the_graphs_neighbours_together_reproducibly():
+    X, _ = _moons(300)
+    graph = knn_graph(X, 10)
+    start = np.random.RandomState(0).normal(size=(300, 4))  # far from the graph's layout
+    Y = layout_coordinates(graph, start, np.random.RandomState(1))
+    assert Y.shape == (300, 4) and Y.dtype == np.float64 and np.all(np.isfinite(Y))
+    assert _neighbour_ratio(graph, Y) < 0.5 * _neighbour_ratio(graph, start)
+    np.testing.assert_array_equal(Y, layout_coordinates(graph, start, np.random.RandomState(1)))
+    assert not np.array_equal(Y, layout_coordinates(graph, start, np.random.RandomState(2)))
+    assert start[0, 0] == np.random.RandomState(0).normal(size=(300, 4))[0, 0]  # input untouched
+
+
+def test_layout_of_coinciding_rows_or_an_empty_graph_stays_finite():
+    from scipy import sparse
+    graph = sparse.csr_matrix(np.ones((4, 4)) - np.eye(4))
+    Y = layout_coordinates(graph, np.zeros((4, 2)), np.random.RandomState(0))
+    np.testing.assert_array_equal(Y, np.zeros((4, 2)))  # nothing tells them apart
+    start = np.arange(8.0).reshape(4, 2)
+    np.testing.assert_array_equal(
+        layout_coordinates(sparse.csr_matrix((4, 4)), start, np.random.RandomState(0)), start)
+
+
+def test_only_wide_samples_are_laid_out():
+    assert wants_layout((64,)) and wants_layout((1, 28, 28)) and wants_layout((3, 100))
+    assert not wants_layout((50,)) and not wants_layout((4,)) and not wants_layout((5, 10))
+
+
+def test_graph_start_lays_out_wide_samples_only(monkeypatch):
+    from hardclust import _graph
+    calls = []
+    real = _graph.layout_coordinates
+    monkeypatch.setattr(_graph, "layout_coordinates",
+                        lambda *a, **k: calls.append(len(a[1])) or real(*a, **k))
+    rng = np.random.RandomState(0)
+    narrow = rng.normal(size=(120, 6)).astype(np.float32)
+    OnlineHardClustering(3, max_epochs=1, random_state=0).fit(narrow)
+    assert calls == []
+    wide = np.repeat(narrow, 10, axis=1) + rng.normal(0, 0.1, (120, 60)).astype(np.float32)
+    OnlineHardClustering(3, max_epochs=1, random_state=0).fit(wide)
+    assert calls == [120]
 
 
 def test_sample_rows_bounds_the_graph():

@@ -390,9 +390,9 @@ def test_the_graph_start_searches_by_distance(monkeypatch):
     seen = []
     original = _initialization.graph_labels
 
-    def spy(features, *args):
+    def spy(features, *args, **kwargs):
         seen.append(np.linalg.norm(features, axis=1))
-        return original(features, *args)
+        return original(features, *args, **kwargs)
 
     monkeypatch.setattr(_initialization, "graph_labels", spy)
     rng = np.random.RandomState(7)
