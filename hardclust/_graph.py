@@ -158,15 +158,14 @@ def wants_layout(sample_shape):
     return int(np.prod(sample_shape)) > _LAYOUT_MIN_VALUES
 
 
-def _layout_moves(head, tail, Y, attract):
-    """Each pair's move of ``Y[head]`` along ``Y[head] - Y[tail]``: the
+def _layout_moves(diff, attract):
+    """Each pair's move of its head along ``diff`` (head minus tail): the
     gradient of UMAP's cross-entropy for an edge (``attract``) or a negative
     sample, clipped as UMAP clips it. Coinciding pairs do not move."""
     a, b = _LAYOUT_CURVE
-    diff = Y[head] - Y[tail]
     d2 = (diff * diff).sum(dim=1, keepdim=True)
     apart = d2 > 0
-    d2 = d2.clamp_min(torch.finfo(Y.dtype).tiny)
+    d2 = d2.clamp_min(torch.finfo(diff.dtype).tiny)
     if attract:
         coefficient = -2 * a * b * d2 ** (b - 1) / (a * d2 ** b + 1)
     else:
@@ -228,13 +227,16 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
         sampled = due <= epoch + 1
         due[sampled] += period[sampled]
         i, j = head[sampled], tail[sampled]
-        pull = _layout_moves(i, j, Y, attract=True)
+        ends = Y[i]
+        pull = _layout_moves(ends - Y[j], attract=True)
         pushed = i.repeat_interleave(_LAYOUT_NEGATIVES)
         others = torch.randint(0, n, (len(pushed),), generator=generator)
+        push = _layout_moves(ends.repeat_interleave(_LAYOUT_NEGATIVES, dim=0) - Y[others],
+                             attract=False)
         moves = torch.zeros_like(Y)
         moves.index_add_(0, i, pull)
         moves.index_add_(0, j, -pull)
-        moves.index_add_(0, pushed, _layout_moves(pushed, others, Y, attract=False))
+        moves.index_add_(0, pushed, push)
         Y = Y + rate * moves
     return Y.numpy()
 
