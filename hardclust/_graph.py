@@ -6,8 +6,9 @@ neighbour graph of the input knows more: on manifolds (two moons,
 handwritten digits) most of a sample's nearest neighbours share its class
 even where its centroid's do not. This start clusters a sample of the
 first data by the graph (:func:`graph_labels`: a spectral embedding of the
-symmetric k-nearest-neighbour graph, then the start's own balanced
-k-means), and fits the model to those labels before training
+symmetric k-nearest-neighbour graph, laid out as UMAP lays out its own
+for wide samples (:func:`layout_coordinates`), then the start's own
+balanced k-means), and fits the model to those labels before training
 (:func:`fit_to_labels`), so that training refines the graph's partition
 instead of k-means'. The graph is built on at most ``_GRAPH_SAMPLE`` rows,
 so the start costs the same on any amount of data and memory stays
@@ -182,9 +183,9 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
     its ends together (as much as its weight says, by sampling the edge
     once every ``max_weight / weight`` passes), and five random rows per
     edge sample push its head away. On wide samples this sharpens the
-    spectral coordinates' clusters: MNIST-like digits and the series of
-    BasicMotions are told apart better than by the spectral step alone
-    (``experiments/graph_layout/``). UMAP itself is not a dependency (an
+    clusters the spectral coordinates hold, which the start's labels then
+    follow (``experiments/graph_layout/`` has the sets it helps and the two
+    it does not). UMAP itself is not a dependency (an
     optional peer of the benchmark only); this is its layout step, each
     pass's moves computed from the pass's start and applied together, so
     that it runs as a few tensor operations a pass.
