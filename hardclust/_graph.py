@@ -171,7 +171,10 @@ def _layout_moves(diff, attract):
         coefficient = -2 * a * b * d2 ** (b - 1) / (a * d2 ** b + 1)
     else:
         coefficient = 2 * b / ((1e-3 + d2) * (a * d2 ** b + 1))
-    return torch.where(apart, (coefficient * diff).clamp(-_LAYOUT_CLIP, _LAYOUT_CLIP), 0.0)
+    # a coinciding pair's diff is zero: a zero coefficient keeps its move
+    # zero without a where() over the whole (pairs, d) array
+    moves = diff.mul_(coefficient.masked_fill_(~apart, 0.0))
+    return moves.clamp_(-_LAYOUT_CLIP, _LAYOUT_CLIP)
 
 
 def layout_coordinates(graph, coordinates, rng, n_epochs=None):
@@ -232,8 +235,10 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
         pull = _layout_moves(ends - Y[j], attract=True)
         pushed = i.repeat_interleave(_LAYOUT_NEGATIVES)
         others = torch.randint(0, n, (len(pushed),), generator=generator)
-        push = _layout_moves(ends.repeat_interleave(_LAYOUT_NEGATIVES, dim=0) - Y[others],
-                             attract=False)
+        # each edge's head against its negatives, broadcast rather than copied
+        push = _layout_moves(
+            (ends[:, None] - Y[others].view(len(i), _LAYOUT_NEGATIVES, -1)).view(len(pushed), -1),
+            attract=False)
         moves = torch.zeros_like(Y)
         moves.index_add_(0, i, pull)
         moves.index_add_(0, j, -pull)
