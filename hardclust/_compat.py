@@ -67,6 +67,9 @@ def upgrade_pickle_state(state, cls):
             state["n_neighbors_"] = 0
     # pickled before the thread policy and the early stop: as 0.3 makes them
     state = {"n_threads": "auto", "tol": 1e-3, **state}
+    # pickled before the layout of the graph start: the start is done; a
+    # refit takes today's default
+    state = {"layout_passes": "auto", **state}
     if "objective" not in state:  # pickled by 0.2: parameters added since take defaults
         state["objective"] = state.pop("regularization", "hard")
         for name, value in cls().get_params(deep=False).items():

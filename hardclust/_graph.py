@@ -25,7 +25,7 @@ from ._optimizers import build_optimizer
 from ._utils import draw_seed, explain_batchnorm_failure, finite_loss, seeded
 
 __all__ = ["GRAPH_KMEANS_RUNS", "fit_to_labels", "graph_labels", "layout_coordinates",
-           "wants_layout"]
+           "layout_passes"]
 
 # Rows of the first data the graph is built on: the spectral step's cost
 # grows faster than linearly, and a sample this large holds every cluster.
@@ -48,15 +48,20 @@ _REGULARIZATION = 0.03
 # The layout of wide samples' spectral coordinates (layout_coordinates):
 # UMAP's curve 1 / (1 + a d^(2b)) for min_dist=0, its negative samples per
 # edge sample, the largest magnitude it scales its start to and its clip of
-# each move; and the passes, chosen under leave-one-dataset-out
-# (experiments/graph_layout/).
+# each move; and the passes of layout_passes="auto", chosen under
+# leave-one-dataset-out (experiments/graph_layout/).
 _LAYOUT_CURVE = (1.929, 0.7915)
 _LAYOUT_NEGATIVES = 5
 _LAYOUT_SCALE = 10.0
 _LAYOUT_CLIP = 4.0
 _LAYOUT_EPOCHS = 50
-# Samples of more than this many values (images, signals) get the layout;
-# narrower rows (the columns of a table) keep the spectral coordinates.
+# The negative samples of a pass are moved this many values at a time: the
+# coordinates have one dimension per cluster, so that memory stays bounded
+# with many clusters (one block for ten clusters on 10,000 rows).
+_LAYOUT_BLOCK = 1 << 23
+# layout_passes="auto": samples of more than this many values (images,
+# signals, wide tables) get the layout; narrower rows keep the spectral
+# coordinates.
 _LAYOUT_MIN_VALUES = 50
 # Fitting the model to the graph's labels stops after a pass in which this
 # share of the rows was already given its label (the pass's own forward
@@ -152,17 +157,21 @@ def spectral_coordinates(graph, n_components, rng):
     return coordinates / np.where(norms > 0, norms, 1.0)
 
 
-def wants_layout(sample_shape):
-    """Whether the graph start lays out the spectral coordinates of samples
-    of this shape (:func:`layout_coordinates`): samples of more than
-    ``_LAYOUT_MIN_VALUES`` values."""
-    return int(np.prod(sample_shape)) > _LAYOUT_MIN_VALUES
+def layout_passes(passes, sample_shape):
+    """The passes of :func:`layout_coordinates` the graph start makes for
+    the ``layout_passes`` parameter and samples of this shape: ``"auto"``
+    is ``_LAYOUT_EPOCHS`` for samples of more than ``_LAYOUT_MIN_VALUES``
+    values and 0 (no layout) for narrower ones; an int is used as given."""
+    if isinstance(passes, str) and passes == "auto":
+        return _LAYOUT_EPOCHS if int(np.prod(sample_shape)) > _LAYOUT_MIN_VALUES else 0
+    return passes
 
 
 def _layout_moves(diff, attract):
     """Each pair's move of its head along ``diff`` (head minus tail): the
     gradient of UMAP's cross-entropy for an edge (``attract``) or a negative
-    sample, clipped as UMAP clips it. Coinciding pairs do not move."""
+    sample, clipped as UMAP clips it. Coinciding pairs do not move. The
+    moves are written over ``diff`` (a temporary of the caller's)."""
     a, b = _LAYOUT_CURVE
     d2 = (diff * diff).sum(dim=1, keepdim=True)
     apart = d2 > 0
@@ -203,18 +212,21 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
     rng : numpy.random.RandomState
         Draws the seed of the negative samples.
     n_epochs : int, default=None
-        Passes; None is ``_LAYOUT_EPOCHS``. Edges lighter than
-        ``1 / n_epochs`` of the heaviest are never sampled (UMAP's rule).
+        Passes; None is ``_LAYOUT_EPOCHS``, 0 returns the coordinates as
+        given. Edges lighter than ``1 / n_epochs`` of the heaviest are never
+        sampled (UMAP's rule).
 
     Returns
     -------
     coordinates : ndarray of shape (n, d), float64
+        A new array.
     """
-    n_epochs = n_epochs or _LAYOUT_EPOCHS
+    n_epochs = _LAYOUT_EPOCHS if n_epochs is None else n_epochs
     edges = sparse.coo_matrix(graph)
     weights = edges.data.astype(np.float64)
-    if len(weights) == 0:
-        return np.asarray(coordinates, dtype=np.float64)
+    if n_epochs < 1 or len(weights) == 0 or not (np.isfinite(weights).all()
+                                                  and weights.max() > 0):
+        return np.array(coordinates, dtype=np.float64)
     kept = weights >= weights.max() / n_epochs
     head = torch.from_numpy(edges.row[kept].astype(np.int64))
     tail = torch.from_numpy(edges.col[kept].astype(np.int64))
@@ -226,6 +238,7 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
         Y = Y * (_LAYOUT_SCALE / largest)
     generator = torch.Generator().manual_seed(draw_seed(rng))
     n = len(Y)
+    block_edges = max(1, _LAYOUT_BLOCK // (_LAYOUT_NEGATIVES * max(1, Y.shape[1])))
     for epoch in range(n_epochs):
         rate = 1.0 - epoch / n_epochs  # UMAP's linearly falling rate
         sampled = due <= epoch + 1
@@ -235,19 +248,22 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
         pull = _layout_moves(ends - Y[j], attract=True)
         pushed = i.repeat_interleave(_LAYOUT_NEGATIVES)
         others = torch.randint(0, n, (len(pushed),), generator=generator)
-        # each edge's head against its negatives, broadcast rather than copied
-        push = _layout_moves(
-            (ends[:, None] - Y[others].view(len(i), _LAYOUT_NEGATIVES, -1)).view(len(pushed), -1),
-            attract=False)
         moves = torch.zeros_like(Y)
         moves.index_add_(0, i, pull)
         moves.index_add_(0, j, -pull)
-        moves.index_add_(0, pushed, push)
+        for block in torch.arange(len(i)).split(block_edges):
+            drawn = others[block[0] * _LAYOUT_NEGATIVES:(block[-1] + 1) * _LAYOUT_NEGATIVES]
+            # each edge's head against its negatives, broadcast rather than copied
+            push = _layout_moves((ends[block[0]:block[-1] + 1, None]
+                                  - Y[drawn].view(len(block), _LAYOUT_NEGATIVES, -1))
+                                 .view(len(drawn), -1), attract=False)
+            moves.index_add_(0, pushed[block[0] * _LAYOUT_NEGATIVES:
+                                       (block[-1] + 1) * _LAYOUT_NEGATIVES], push)
         Y = Y + rate * moves
     return Y.numpy()
 
 
-def graph_labels(features, n_clusters, cluster, rng, layout=False):
+def graph_labels(features, n_clusters, cluster, rng, layout=0):
     """Labels of the rows of ``features`` by their neighbour graph.
 
     Parameters
@@ -260,9 +276,9 @@ def graph_labels(features, n_clusters, cluster, rng, layout=False):
         ``(n_clusters, n_clusters)``: the start's balanced k-means, so that
         the labels' sizes match the prior as a k-means start's do.
     rng : numpy.random.RandomState
-    layout : bool, default=False
-        Lay out the spectral coordinates (:func:`layout_coordinates`) before
-        they are clustered: for wide samples (:func:`wants_layout`).
+    layout : int, default=0
+        Passes of :func:`layout_coordinates` over the spectral coordinates
+        before they are clustered (:func:`layout_passes`); 0: none.
 
     Returns
     -------
@@ -276,7 +292,7 @@ def graph_labels(features, n_clusters, cluster, rng, layout=False):
     graph = knn_graph(distinct, _GRAPH_NEIGHBORS)
     coordinates = spectral_coordinates(graph, n_clusters, rng)
     if layout:
-        coordinates = layout_coordinates(graph, coordinates, rng)
+        coordinates = layout_coordinates(graph, coordinates, rng, n_epochs=layout)
     centers = cluster(coordinates, rng)
     gaps = ((coordinates[:, None] - centers[None]) ** 2).sum(-1)
     return gaps.argmin(axis=1)[inverse]

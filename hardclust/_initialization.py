@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._batches import ShuffledBatches, TensorDataset
-from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, sample_rows, wants_layout
+from ._graph import GRAPH_KMEANS_RUNS, fit_to_labels, graph_labels, layout_passes, sample_rows
 from ._neighbors import search_space
 from ._model import ClusterModule
 from ._params import optimizer_options
@@ -487,7 +487,7 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     labels = graph_labels(search_space(rows), n_clusters,
                           lambda points, r: balanced_kmeans(points, n_clusters, prior, r,
                                                             runs=GRAPH_KMEANS_RUNS), rng,
-                          layout=wants_layout(rows.shape[1:]))
+                          layout=layout_passes(params["layout_passes"], rows.shape[1:]))
     centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])

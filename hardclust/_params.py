@@ -233,6 +233,7 @@ PARAMETER_CONSTRAINTS = {
     "objective": [StrOptions(set(OBJECTIVES))],
     "reg_strength": [Interval(Real, 0, None, closed="left")],
     "init": [StrOptions({"graph", "k-means", "random"}), callable, Centers()],
+    "layout_passes": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
     "n_init": [Interval(Integral, 1, None, closed="left")],
     "reset_interval": [Interval(Integral, 1, None, closed="left"), None],
     "reset_shrink": [Interval(Real, 0, 1, closed="right")],

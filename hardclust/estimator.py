@@ -128,6 +128,11 @@ class OnlineHardClustering(
         clusters the starting encoder's embeddings of up to 2048 of them.
         A callable ``init(Z, n_clusters, random_state)`` replaces that
         k-means; an array gives the centroids. ``"random"``: ``N(0, I)``.
+    layout_passes : int or "auto", default="auto"
+        Passes of UMAP's layout of the graph start's spectral coordinates
+        before they are clustered (``init="graph"`` only; 0: none).
+        ``"auto"`` is 50 for samples of more than 50 values (images,
+        signals) and 0 for narrower rows (tables).
     n_init : int, default=1
         Trainings ``fit`` runs; the one using the most clusters, then with
         the highest silhouette in its own embedding, is kept (no labels).
@@ -260,14 +265,15 @@ class OnlineHardClustering(
 
     # Set when the model starts; partial_fit refuses to change them afterwards.
     _FROZEN = ("n_clusters", "encoder", "latent_dim", "input_shape", "init",
-               "reconstruction", "decoder", "pretrain_epochs")
+               "layout_passes", "reconstruction", "decoder", "pretrain_epochs")
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self, n_clusters=8, *, encoder="auto", latent_dim=128, reconstruction=0.0,
         decoder="auto", pretrain_epochs=0, n_neighbors="auto", neighbor_weight=0.5,
-        sigma="auto", prior=None, objective="hard", reg_strength=1.0, init="graph", n_init=1,
+        sigma="auto", prior=None, objective="hard", reg_strength=1.0, init="graph",
+        layout_passes="auto", n_init=1,
         reset_interval=None, reset_shrink=0.8, input_shape=None, reassignment_ratio=0.01,
         drift_threshold=None, batch_size=256, max_epochs="auto", tol=1e-3, lr="auto",
         optimizer=torch.optim.Adam, device="auto", n_threads="auto", callbacks=None,
@@ -287,6 +293,7 @@ class OnlineHardClustering(
         self.objective = objective
         self.reg_strength = reg_strength
         self.init = init
+        self.layout_passes = layout_passes
         self.n_init = n_init
         self.reset_interval = reset_interval
         self.reset_shrink = reset_shrink

@@ -263,7 +263,8 @@ def test_clone_gives_unfitted_copy_with_same_params(blobs):
     assert not hasattr(copy, "labels_")
     assert set(model.get_params()) == {
         "n_clusters", "encoder", "latent_dim", "sigma", "prior", "objective",
-        "reg_strength", "init", "n_init", "input_shape", "batch_size", "max_epochs", "lr",
+        "reg_strength", "init", "layout_passes", "n_init", "input_shape", "batch_size",
+        "max_epochs", "lr",
         "optimizer", "device", "callbacks", "compute_labels", "verbose", "random_state",
         "regularization", "reassignment_ratio", "drift_threshold", "reconstruction",
         "decoder", "reset_interval", "reset_shrink", "pretrain_epochs", "n_neighbors",

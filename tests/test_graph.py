@@ -8,7 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from hardclust import OnlineHardClustering
 from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, layout_coordinates,
-                              sample_rows, spectral_coordinates, wants_layout)
+                              layout_passes, sample_rows, spectral_coordinates)
 from hardclust._initialization import balanced_kmeans
 from hardclust._model import ClusterModule
 from hardclust.encoders import make_encoder
@@ -99,24 +99,56 @@ def test_layout_of_coinciding_rows_or_an_empty_graph_stays_finite():
         layout_coordinates(sparse.csr_matrix((4, 4)), start, np.random.RandomState(0)), start)
 
 
-def test_only_wide_samples_are_laid_out():
-    assert wants_layout((64,)) and wants_layout((1, 28, 28)) and wants_layout((3, 100))
-    assert not wants_layout((50,)) and not wants_layout((4,)) and not wants_layout((5, 10))
+def test_layout_in_blocks_is_the_layout_and_bad_graphs_are_left_alone(monkeypatch):
+    from scipy import sparse
+    from hardclust import _graph
+    X, _ = _moons(300)
+    graph = knn_graph(X, 10)
+    start = np.random.RandomState(0).normal(size=(300, 4))
+    whole = layout_coordinates(graph, start, np.random.RandomState(1))
+    monkeypatch.setattr(_graph, "_LAYOUT_BLOCK", 64)  # many clusters' memory bound
+    np.testing.assert_allclose(layout_coordinates(graph, start, np.random.RandomState(1)),
+                               whole, rtol=0, atol=1e-4)  # rounding only
+    nan = sparse.csr_matrix(np.array([[0.0, np.nan], [np.nan, 0.0]]))
+    for bad, passes in [(nan, None), (sparse.csr_matrix((2, 2)), None), (graph, 0)]:
+        given = start[:bad.shape[0]]
+        out = layout_coordinates(bad, given, np.random.RandomState(0), n_epochs=passes)
+        np.testing.assert_array_equal(out, given)
+        assert out is not given  # a new array, as from a layout
 
 
-def test_graph_start_lays_out_wide_samples_only(monkeypatch):
+def test_auto_lays_out_wide_samples_only():
+    for shape in ((64,), (1, 28, 28), (3, 100)):
+        assert layout_passes("auto", shape) == 50
+    for shape in ((50,), (4,), (5, 10)):
+        assert layout_passes("auto", shape) == 0
+    assert layout_passes(0, (1, 28, 28)) == 0 and layout_passes(7, (4,)) == 7
+
+
+def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     from hardclust import _graph
     calls = []
     real = _graph.layout_coordinates
     monkeypatch.setattr(_graph, "layout_coordinates",
-                        lambda *a, **k: calls.append(len(a[1])) or real(*a, **k))
+                        lambda *a, **k: calls.append((len(a[1]), k["n_epochs"])) or real(*a, **k))
     rng = np.random.RandomState(0)
     narrow = rng.normal(size=(120, 6)).astype(np.float32)
-    OnlineHardClustering(3, max_epochs=1, random_state=0).fit(narrow)
-    assert calls == []
     wide = np.repeat(narrow, 10, axis=1) + rng.normal(0, 0.1, (120, 60)).astype(np.float32)
-    OnlineHardClustering(3, max_epochs=1, random_state=0).fit(wide)
-    assert calls == [120]
+    for X, passes, expected in [(narrow, "auto", []), (wide, "auto", [(120, 50)]),
+                                (wide, 0, []), (narrow, 7, [(120, 7)])]:
+        calls.clear()
+        OnlineHardClustering(3, layout_passes=passes, max_epochs=1, random_state=0).fit(X)
+        assert calls == expected, (X.shape, passes)
+    calls.clear()  # the other starts have no graph to lay out
+    OnlineHardClustering(3, init="k-means", layout_passes=7, max_epochs=1, random_state=0).fit(X)
+    assert calls == []
+
+
+@pytest.mark.parametrize("passes", [-1, 2.5, "all", None])
+def test_bad_layout_passes_are_refused(passes):
+    from sklearn.utils._param_validation import InvalidParameterError
+    with pytest.raises(InvalidParameterError, match="layout_passes"):
+        OnlineHardClustering(2, layout_passes=passes).fit(_moons(40)[0])
 
 
 def test_sample_rows_bounds_the_graph():
