@@ -132,7 +132,7 @@ class OnlineHardClustering(
         Passes of UMAP's layout of the graph start's spectral coordinates
         before they are clustered (``init="graph"`` only; 0: none).
         ``"auto"`` is 50 for samples of more than 50 values (images,
-        signals) and 0 for narrower rows (tables).
+        signals, wide tables) and 0 for narrower ones (most tables).
     n_init : int, default=1
         Trainings ``fit`` runs; the one using the most clusters, then with
         the highest silhouette in its own embedding, is kept (no labels).
