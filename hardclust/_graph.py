@@ -251,14 +251,13 @@ def layout_coordinates(graph, coordinates, rng, n_epochs=None):
         moves = torch.zeros_like(Y)
         moves.index_add_(0, i, pull)
         moves.index_add_(0, j, -pull)
-        for block in torch.arange(len(i)).split(block_edges):
-            drawn = others[block[0] * _LAYOUT_NEGATIVES:(block[-1] + 1) * _LAYOUT_NEGATIVES]
+        for lo in range(0, len(i), block_edges):
+            hi = min(lo + block_edges, len(i))
+            negatives = slice(lo * _LAYOUT_NEGATIVES, hi * _LAYOUT_NEGATIVES)
             # each edge's head against its negatives, broadcast rather than copied
-            push = _layout_moves((ends[block[0]:block[-1] + 1, None]
-                                  - Y[drawn].view(len(block), _LAYOUT_NEGATIVES, -1))
-                                 .view(len(drawn), -1), attract=False)
-            moves.index_add_(0, pushed[block[0] * _LAYOUT_NEGATIVES:
-                                       (block[-1] + 1) * _LAYOUT_NEGATIVES], push)
+            drawn = Y[others[negatives]].view(hi - lo, _LAYOUT_NEGATIVES, -1)
+            push = _layout_moves((ends[lo:hi, None] - drawn).view(-1, Y.shape[1]), attract=False)
+            moves.index_add_(0, pushed[negatives], push)
         Y = Y + rate * moves
     return Y.numpy()
 
