@@ -1,0 +1,90 @@
+"""Can the stability of the start's labels choose the layout's passes? (no training)
+
+MNIST-5k's fits want 200 layout passes where every other wide set wants
+50 (``experiments/graph_layout/``). A classic label-free criterion for a
+clustering's settings is its stability: the same procedure, run twice
+with other random draws, should find the same partition where the
+structure it finds is real. For each data set, seed and number of passes,
+the start's coordinates (``hardclust._graph``, as ``init="graph"`` builds
+them) are laid out twice from two RandomStates and each layout is
+clustered by the start's balanced k-means; the stability is the adjusted
+Rand index between the two partitions, the quality their mean ACC / NMI
+against the labels::
+
+    python experiments/layout_stability/stability.py --datasets digits mnist-5k \
+        --json experiments/layout_stability/stability.json
+"""
+
+import pathlib
+import sys
+
+import numpy as np
+import torch
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _common import dump, parser, table  # noqa: E402
+
+from hardclust import _graph  # noqa: E402
+from hardclust._initialization import balanced_kmeans  # noqa: E402
+from hardclust._neighbors import search_space  # noqa: E402
+from hardclust.benchmark import DATASETS  # noqa: E402
+from hardclust.metrics import cluster_accuracy  # noqa: E402
+
+PASSES = (50, 200)
+
+
+def stability(name, seed, draws=2):
+    X, _, y = DATASETS[name]()
+    n_clusters = len(np.unique(y))
+    rng = np.random.RandomState(seed)
+    rows = _graph.sample_rows(len(X), rng)
+    features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
+    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
+    coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
+    prior = np.full(n_clusters, -np.log(n_clusters))
+    truth = y[rows]
+    out = []
+    for passes in PASSES:
+        partitions = []
+        for draw in range(draws):
+            r = np.random.RandomState([seed, draw])
+            laid = _graph.layout_coordinates(graph, coordinates, r, n_epochs=passes)
+            centers = balanced_kmeans(laid, n_clusters, prior, r, runs=_graph.GRAPH_KMEANS_RUNS)
+            partitions.append(((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1))
+        aris = [adjusted_rand_score(a, b) for i, a in enumerate(partitions)
+                for b in partitions[i + 1:]]
+        out.append({"dataset": name, "seed": seed, "passes": passes,
+                    "stability": float(np.mean(aris)),
+                    "ACC": np.mean([cluster_accuracy(truth, p[inverse]) for p in partitions]),
+                    "NMI": np.mean([normalized_mutual_info_score(truth, p[inverse])
+                                    for p in partitions])})
+    return out
+
+
+def main(argv=None):
+    p = parser(__doc__)
+    p.add_argument("--datasets", nargs="+", required=True)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--draws", type=int, default=2)
+    args = p.parse_args(argv)
+    runs = []
+    for name in args.datasets:
+        for seed in range(args.seeds):
+            runs += stability(name, seed, args.draws)
+            print(" | ".join(f"{r['passes']}: ARI {r['stability']:.3f} {r['ACC']:.3f} / "
+                             f"{r['NMI']:.3f}" for r in runs[-len(PASSES):]),
+                  f"<- {name} seed {seed}", flush=True)
+    means = [{"dataset": name, "passes": passes,
+              **{key: np.mean([r[key] for r in runs
+                               if r["dataset"] == name and r["passes"] == passes])
+                 for key in ("stability", "ACC", "NMI")}}
+             for name in args.datasets for passes in PASSES]
+    table(means, ["dataset", "passes", "stability", "ACC", "NMI"])
+    dump(args, __doc__, __file__, argv, runs)
+
+
+if __name__ == "__main__":
+    main()
