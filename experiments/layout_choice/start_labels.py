@@ -10,8 +10,10 @@ for every candidate, so the scores compare. For each data set and seed,
 the start's sample, graph and spectral coordinates as ``init="graph"``
 builds them (``hardclust._graph``), laid out for each of ``--passes`` and
 clustered by the start's balanced k-means; each partition is scored
-against the labels and by its silhouette, and ``chosen`` is the partition
-of the best silhouette::
+against the labels, by its silhouette and by the divergence of its sizes
+from the uniform prior (``balance``, the criterion of the start's k-means
+runs); ``chosen`` is the partition of the best silhouette, ``balanced``
+the one of the smallest divergence::
 
     python experiments/layout_choice/start_labels.py --datasets digits mnist-5k \
         --passes 0 50 200 --json experiments/layout_choice/start_labels.json
@@ -54,11 +56,16 @@ def partitions(name, seed, passes):
         labels = ((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
         silhouette = (silhouette_score(distinct, labels) if len(np.unique(labels)) > 1
                       else -1.0)
+        sizes = np.bincount(labels[inverse], minlength=n_clusters) / len(inverse)
+        balance = float(np.sum(sizes * (np.log(np.maximum(sizes, 1e-12)) - prior)))
         out.append({"dataset": name, "seed": seed, "passes": n, "silhouette": silhouette,
+                    "balance": balance,
                     "ACC": cluster_accuracy(truth, labels[inverse]),
                     "NMI": normalized_mutual_info_score(truth, labels[inverse])})
     best = max(out, key=lambda r: r["silhouette"])
     out.append({**best, "passes": "chosen", "chose": best["passes"]})
+    best = min(out[:len(passes)], key=lambda r: r["balance"])
+    out.append({**best, "passes": "balanced", "chose": best["passes"]})
     return out
 
 
@@ -73,13 +80,14 @@ def main(argv=None):
         for seed in range(args.seeds):
             runs += partitions(name, seed, args.passes)
             print(" | ".join(f"{r['passes']}: {r['ACC']:.3f} / {r['NMI']:.3f} sil "
-                             f"{r['silhouette']:.4f}" for r in runs[-len(args.passes) - 1:]),
+                             f"{r['silhouette']:.4f} KL {r['balance']:.4f}"
+                             for r in runs[-len(args.passes) - 2:]),
                   f"<- {name} seed {seed}", flush=True)
     means = [{"dataset": name, "passes": n,
               **{key: np.mean([r[key] for r in runs if r["dataset"] == name and r["passes"] == n])
-                 for key in ("silhouette", "ACC", "NMI")}}
-             for name in args.datasets for n in [*args.passes, "chosen"]]
-    table(means, ["dataset", "passes", "silhouette", "ACC", "NMI"])
+                 for key in ("silhouette", "balance", "ACC", "NMI")}}
+             for name in args.datasets for n in [*args.passes, "chosen", "balanced"]]
+    table(means, ["dataset", "passes", "silhouette", "balance", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 
