@@ -127,18 +127,28 @@ def test_auto_lays_out_wide_samples_only():
 
 def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     from hardclust import _graph
-    calls = []
-    real = _graph.layout_coordinates
+    calls, dims = [], []
+    real_layout, real_spectral = _graph.layout_coordinates, _graph.spectral_coordinates
     monkeypatch.setattr(_graph, "layout_coordinates",
-                        lambda *a, **k: calls.append((len(a[1]), k["n_epochs"])) or real(*a, **k))
+                        lambda *a, **k: calls.append((a[1].shape, k["n_epochs"]))
+                        or real_layout(*a, **k))
+    monkeypatch.setattr(_graph, "spectral_coordinates",
+                        lambda g, n, r: dims.append(n) or real_spectral(g, n, r))
     rng = np.random.RandomState(0)
     narrow = rng.normal(size=(120, 6)).astype(np.float32)
     wide = np.repeat(narrow, 10, axis=1) + rng.normal(0, 0.1, (120, 60)).astype(np.float32)
-    for X, passes, expected in [(narrow, "auto", []), (wide, "auto", [(120, 50)]),
-                                (wide, 0, []), (narrow, 7, [(120, 7)])]:
-        calls.clear()
+    # laid out, the coordinates are at least _LAYOUT_DIMS eigenvectors; else one per cluster
+    room = _graph._LAYOUT_DIMS
+    for X, passes, expected, n_dims in [(narrow, "auto", [], 3),
+                                        (wide, "auto", [((120, room), 50)], room),
+                                        (wide, 0, [], 3), (narrow, 7, [((120, room), 7)], room)]:
+        calls.clear(), dims.clear()
         OnlineHardClustering(3, layout_passes=passes, max_epochs=1, random_state=0).fit(X)
         assert calls == expected, (X.shape, passes)
+        assert dims == [n_dims], (X.shape, passes)
+    dims.clear()  # more clusters than that: one eigenvector per cluster
+    OnlineHardClustering(room + 2, max_epochs=1, random_state=0).fit(np.tile(wide, (2, 1)))
+    assert dims == [room + 2]
     calls.clear()  # the other starts have no graph to lay out
     OnlineHardClustering(3, init="k-means", layout_passes=7, max_epochs=1, random_state=0).fit(X)
     assert calls == []
