@@ -1,7 +1,8 @@
 """The graph start's layout of wide samples' spectral coordinates: its time.
 
 For each data set, the start's sample, graph and spectral coordinates as
-``init="graph"`` builds them (``hardclust._graph``), then
+``init="graph"`` builds them (``hardclust._graph``: for a layout, at least
+``_LAYOUT_DIMS`` eigenvectors, one per cluster beyond that), then
 ``layout_coordinates`` (50 passes) timed alone, median of ``--repeats``
 runs in one process (the first run included). ``blobs-64`` is the first
 10,000-row chunk of ``bench_streaming.py``'s stream (ten Gaussian blobs in
@@ -35,7 +36,8 @@ def _start_graph(X, n_clusters):
     rows = _graph.sample_rows(len(X), rng)
     features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
     graph = _graph.knn_graph(np.unique(features, axis=0), _graph._GRAPH_NEIGHBORS)
-    return graph, _graph.spectral_coordinates(graph, n_clusters, rng)
+    dims = max(n_clusters, _graph._LAYOUT_DIMS)  # as graph_labels lays out
+    return graph, _graph.spectral_coordinates(graph, dims, rng)
 
 
 def main(argv=None):
@@ -57,7 +59,8 @@ def main(argv=None):
             _graph.layout_coordinates(graph, coordinates, np.random.RandomState(0))
             runs.append(time.perf_counter() - start)
         weights = graph.data
-        rows.append({"data": name, "rows": graph.shape[0], "edges": graph.nnz,
+        rows.append({"data": name, "rows": graph.shape[0], "dims": coordinates.shape[1],
+                     "edges": graph.nnz,
                      "edge_samples_per_pass": float(weights.sum() / weights.max()),
                      "median_s": statistics.median(runs), "runs_s": [round(r, 3) for r in runs]})
     table(rows, list(rows[0]))
