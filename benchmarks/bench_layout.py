@@ -36,7 +36,7 @@ def _start_graph(X, n_clusters):
     rows = _graph.sample_rows(len(X), rng)
     features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
     graph = _graph.knn_graph(np.unique(features, axis=0), _graph._GRAPH_NEIGHBORS)
-    dims = max(n_clusters, _graph._LAYOUT_DIMS)  # as graph_labels lays out
+    dims = _graph.layout_dims(n_clusters)  # as graph_labels lays out
     return graph, _graph.spectral_coordinates(graph, dims, rng)
 
 

@@ -8,7 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from hardclust import OnlineHardClustering
 from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, layout_coordinates,
-                              layout_passes, sample_rows, spectral_coordinates)
+                              layout_dims, layout_passes, sample_rows, spectral_coordinates)
 from hardclust._initialization import balanced_kmeans
 from hardclust._model import ClusterModule
 from hardclust.encoders import make_encoder
@@ -149,9 +149,20 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     dims.clear()  # more clusters than that: one eigenvector per cluster
     OnlineHardClustering(room + 2, max_epochs=1, random_state=0).fit(np.tile(wide, (2, 1)))
     assert dims == [room + 2]
-    calls.clear()  # the other starts have no graph to lay out
-    OnlineHardClustering(3, init="k-means", layout_passes=7, max_epochs=1, random_state=0).fit(X)
-    assert calls == []
+
+
+def test_the_layout_gets_room_beyond_one_dimension_per_cluster():
+    assert layout_dims(3) == 16 and layout_dims(40) == 40
+    # three well-separated blobs of wide rows: laid out from their three
+    # leading eigenvectors alone they were torn apart (ARI 0.1-0.2)
+    rng = np.random.RandomState(0)
+    centers = rng.normal(0, 5, (3, 100))
+    for n in (32, 48):
+        truth = np.arange(n) % 3
+        X = (centers[truth] + rng.normal(size=(n, 100))).astype(np.float32)
+        for seed in range(3):
+            labels = graph_labels(X, 3, _cluster(3), np.random.RandomState(seed), layout=50)
+            assert adjusted_rand_score(truth, labels) == 1.0, (n, seed)
 
 
 @pytest.mark.parametrize("passes", [-1, 2.5, "all", None])
