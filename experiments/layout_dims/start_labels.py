@@ -6,7 +6,8 @@ UMAP lays out in as many dimensions as asked (the peers: 10) whatever the
 classes. For each data set and seed, the start's sample and graph as
 ``init="graph"`` builds them (``hardclust._graph``), the leading
 ``max(n_clusters, dims)`` eigenvectors for each of ``--dims`` (0: one per
-cluster, the former start), laid out for 50 passes and clustered by the
+cluster, the former start), laid out for 50 passes (``--dims -1``: one
+per cluster and no layout, the narrow samples' start) and clustered by the
 start's balanced k-means; each partition is scored against the labels::
 
     python experiments/layout_dims/start_labels.py --datasets digits mnist-5k \
@@ -43,10 +44,12 @@ def partitions(name, seed, dims, passes):
     truth = y[rows]
     out = []
     for d in dims:
-        # each candidate from the same draws (common random numbers)
+        # each candidate from the same draws (common random numbers); d < 0:
+        # no layout, one eigenvector per cluster (the narrow samples' start)
         r = np.random.RandomState(seed)
         coordinates = _graph.spectral_coordinates(graph, max(n_clusters, d), r)
-        laid = _graph.layout_coordinates(graph, coordinates, r, n_epochs=passes)
+        laid = (coordinates if d < 0 else
+                _graph.layout_coordinates(graph, coordinates, r, n_epochs=passes))
         centers = balanced_kmeans(laid, n_clusters, prior, r, runs=_graph.GRAPH_KMEANS_RUNS)
         labels = ((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1)[inverse]
         out.append({"dataset": name, "seed": seed, "dims": d, "n_clusters": n_clusters,
