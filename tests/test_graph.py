@@ -146,6 +146,9 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
         OnlineHardClustering(3, layout_passes=passes, max_epochs=1, random_state=0).fit(X)
         assert calls == expected, (X.shape, passes)
         assert dims == [n_dims], (X.shape, passes)
+    calls.clear()  # the other starts have no graph to lay out
+    OnlineHardClustering(3, init="k-means", layout_passes=7, max_epochs=1, random_state=0).fit(X)
+    assert calls == []
     dims.clear()  # more clusters than that: one eigenvector per cluster
     OnlineHardClustering(room + 2, max_epochs=1, random_state=0).fit(np.tile(wide, (2, 1)))
     assert dims == [room + 2]
