@@ -17,17 +17,15 @@ import pathlib
 import sys
 
 import numpy as np
-import torch
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "graph_start"))
 from _common import dump, parser, table  # noqa: E402
+from _start import kmeans_labels, start_graph  # noqa: E402
 from ncut_choice import normalised_cut  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
-from hardclust._initialization import balanced_kmeans  # noqa: E402
-from hardclust._neighbors import search_space  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
@@ -38,22 +36,15 @@ def start_partitions(name, seed):
     """One record per number of passes for data set ``name``, seed ``seed``."""
     X, _, y = DATASETS[name]()
     n_clusters = len(np.unique(y))
-    rng = np.random.RandomState(seed)
-    rows = _graph.sample_rows(len(X), rng)
-    features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
-    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
-    coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
-    prior = np.full(n_clusters, -np.log(n_clusters))
+    start = start_graph(X, seed)
+    graph, inverse = start.graph, start.inverse
+    coordinates = _graph.spectral_coordinates(graph, n_clusters, start.rng)
     out = []
     for passes in PASSES:
         laid = coordinates if passes == 0 else _graph.layout_coordinates(
             graph, coordinates, np.random.RandomState(seed), n_epochs=passes)
-        centers = balanced_kmeans(laid, n_clusters, prior, np.random.RandomState(seed),
-                                  runs=_graph.GRAPH_KMEANS_RUNS)
-        labels = ((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
-        truth = y[rows]
+        labels = kmeans_labels(laid, n_clusters, np.random.RandomState(seed))
+        truth = y[start.rows]
         out.append({"dataset": name, "seed": seed, "passes": passes,
                     "cut": normalised_cut(graph, labels, n_clusters) / n_clusters,
                     "ACC": cluster_accuracy(truth, labels[inverse]),

@@ -23,15 +23,13 @@ import pathlib
 import sys
 
 import numpy as np
-import torch
 from sklearn.metrics import normalized_mutual_info_score, silhouette_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, parser, table  # noqa: E402
+from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
-from hardclust._initialization import balanced_kmeans  # noqa: E402
-from hardclust._neighbors import search_space  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
@@ -39,21 +37,16 @@ from hardclust.metrics import cluster_accuracy  # noqa: E402
 def partitions(name, seed, passes):
     X, _, y = DATASETS[name]()
     n_clusters = len(np.unique(y))
-    rng = np.random.RandomState(seed)
-    rows = _graph.sample_rows(len(X), rng)
-    features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
-    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
-    coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
+    start = start_graph(X, seed)
+    graph, distinct, inverse = start.graph, start.distinct, start.inverse
+    coordinates = _graph.spectral_coordinates(graph, n_clusters, start.rng)
     prior = np.full(n_clusters, -np.log(n_clusters))
-    truth = y[rows]
+    truth = y[start.rows]
     out = []
     for n in passes:
         r = np.random.RandomState(seed)
         laid = _graph.layout_coordinates(graph, coordinates, r, n_epochs=n) if n else coordinates
-        centers = balanced_kmeans(laid, n_clusters, prior, r, runs=_graph.GRAPH_KMEANS_RUNS)
-        labels = ((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
+        labels = kmeans_labels(laid, n_clusters, r)
         silhouette = (silhouette_score(distinct, labels) if len(np.unique(labels)) > 1
                       else -1.0)
         sizes = np.bincount(labels[inverse], minlength=n_clusters) / len(inverse)

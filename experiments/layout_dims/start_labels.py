@@ -18,15 +18,13 @@ import pathlib
 import sys
 
 import numpy as np
-import torch
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, parser, table  # noqa: E402
+from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
-from hardclust._initialization import balanced_kmeans  # noqa: E402
-from hardclust._neighbors import search_space  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
@@ -34,14 +32,9 @@ from hardclust.metrics import cluster_accuracy  # noqa: E402
 def partitions(name, seed, dims, passes):
     X, _, y = DATASETS[name]()
     n_clusters = len(np.unique(y))
-    rng = np.random.RandomState(seed)
-    rows = _graph.sample_rows(len(X), rng)
-    features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
-    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
-    prior = np.full(n_clusters, -np.log(n_clusters))
-    truth = y[rows]
+    start = start_graph(X, seed)
+    graph, inverse = start.graph, start.inverse
+    truth = y[start.rows]
     out = []
     for d in dims:
         # each candidate from the same draws (common random numbers); d < 0:
@@ -50,8 +43,7 @@ def partitions(name, seed, dims, passes):
         coordinates = _graph.spectral_coordinates(graph, max(n_clusters, d), r)
         laid = (coordinates if d < 0 else
                 _graph.layout_coordinates(graph, coordinates, r, n_epochs=passes))
-        centers = balanced_kmeans(laid, n_clusters, prior, r, runs=_graph.GRAPH_KMEANS_RUNS)
-        labels = ((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1)[inverse]
+        labels = kmeans_labels(laid, n_clusters, r)[inverse]
         out.append({"dataset": name, "seed": seed, "dims": d, "n_clusters": n_clusters,
                     "ACC": cluster_accuracy(truth, labels),
                     "NMI": normalized_mutual_info_score(truth, labels)})

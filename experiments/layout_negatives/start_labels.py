@@ -16,15 +16,13 @@ import pathlib
 import sys
 
 import numpy as np
-import torch
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, parser, table  # noqa: E402
+from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
-from hardclust._initialization import balanced_kmeans  # noqa: E402
-from hardclust._neighbors import search_space  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
@@ -37,13 +35,8 @@ VARIANTS = {"default": ((1.929, 0.7915), 5), "min_dist=0.1": ((1.577, 0.8951), 5
 def partitions(name, seed, variants):
     X, _, y = DATASETS[name]()
     n_clusters = len(np.unique(y))
-    rng = np.random.RandomState(seed)
-    rows = _graph.sample_rows(len(X), rng)
-    features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
-    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
-    prior = np.full(n_clusters, -np.log(n_clusters))
+    start = start_graph(X, seed)
+    graph, inverse, truth = start.graph, start.inverse, y[start.rows]
     kept = _graph._LAYOUT_CURVE, _graph._LAYOUT_NEGATIVES
     out = []
     try:
@@ -52,11 +45,10 @@ def partitions(name, seed, variants):
             r = np.random.RandomState(seed)
             coordinates = _graph.spectral_coordinates(graph, _graph.layout_dims(n_clusters), r)
             laid = _graph.layout_coordinates(graph, coordinates, r, n_epochs=50)
-            centers = balanced_kmeans(laid, n_clusters, prior, r, runs=_graph.GRAPH_KMEANS_RUNS)
-            labels = ((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1)[inverse]
+            labels = kmeans_labels(laid, n_clusters, r)[inverse]
             out.append({"dataset": name, "seed": seed, "variant": variant,
-                        "ACC": cluster_accuracy(y[rows], labels),
-                        "NMI": normalized_mutual_info_score(y[rows], labels)})
+                        "ACC": cluster_accuracy(truth, labels),
+                        "NMI": normalized_mutual_info_score(truth, labels)})
     finally:
         _graph._LAYOUT_CURVE, _graph._LAYOUT_NEGATIVES = kept
     return out

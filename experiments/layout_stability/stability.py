@@ -19,15 +19,13 @@ import pathlib
 import sys
 
 import numpy as np
-import torch
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, parser, table  # noqa: E402
+from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
-from hardclust._initialization import balanced_kmeans  # noqa: E402
-from hardclust._neighbors import search_space  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
@@ -37,23 +35,17 @@ PASSES = (50, 200)
 def stability(name, seed, draws=2):
     X, _, y = DATASETS[name]()
     n_clusters = len(np.unique(y))
-    rng = np.random.RandomState(seed)
-    rows = _graph.sample_rows(len(X), rng)
-    features = search_space(torch.as_tensor(np.asarray(X, dtype=np.float32))[rows])
-    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
-    coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
-    prior = np.full(n_clusters, -np.log(n_clusters))
-    truth = y[rows]
+    start = start_graph(X, seed)
+    graph, inverse = start.graph, start.inverse
+    coordinates = _graph.spectral_coordinates(graph, n_clusters, start.rng)
+    truth = y[start.rows]
     out = []
     for passes in PASSES:
         partitions = []
         for draw in range(draws):
             r = np.random.RandomState([seed, draw])
             laid = _graph.layout_coordinates(graph, coordinates, r, n_epochs=passes)
-            centers = balanced_kmeans(laid, n_clusters, prior, r, runs=_graph.GRAPH_KMEANS_RUNS)
-            partitions.append(((laid[:, None] - centers[None]) ** 2).sum(-1).argmin(1))
+            partitions.append(kmeans_labels(laid, n_clusters, r))
         aris = [adjusted_rand_score(a, b) for i, a in enumerate(partitions)
                 for b in partitions[i + 1:]]
         out.append({"dataset": name, "seed": seed, "passes": passes,

@@ -25,7 +25,6 @@ import sys
 import warnings
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.exceptions import ConvergenceWarning
@@ -34,10 +33,10 @@ from sklearn.mixture import GaussianMixture
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, parser, table  # noqa: E402
+from _start import start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
 from hardclust._initialization import balanced_kmeans  # noqa: E402
-from hardclust._neighbors import search_space  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
@@ -57,15 +56,10 @@ def vote(graph, labels, n_clusters, rounds=3):
 def start_partitions(name, seed, passes):
     X, _, y = DATASETS[name]()
     n_clusters = len(np.unique(y))
-    rng = np.random.RandomState(seed)
-    rows = _graph.sample_rows(len(X), rng)
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32))[rows]
-    features = search_space(X)
-    distinct, inverse = np.unique(features, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
+    start = start_graph(X, seed)
+    rng, graph, inverse = start.rng, start.graph, start.inverse
     coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
-    layout = _graph.layout_passes(passes, X.shape[1:])
+    layout = _graph.layout_passes(passes, start.sample.shape[1:])
     if layout:
         coordinates = _graph.layout_coordinates(graph, coordinates, rng, n_epochs=layout)
     prior = np.full(n_clusters, -np.log(n_clusters))
@@ -82,7 +76,7 @@ def start_partitions(name, seed, passes):
     partitions["ward"] = AgglomerativeClustering(n_clusters, connectivity=graph).fit_predict(
         coordinates)
     partitions["ward_free"] = AgglomerativeClustering(n_clusters).fit_predict(coordinates)
-    truth = y[rows]
+    truth = y[start.rows]
     return [{"dataset": name, "seed": seed, "way": way,
              "ACC": cluster_accuracy(truth, labels[inverse]),
              "NMI": normalized_mutual_info_score(truth, labels[inverse])}

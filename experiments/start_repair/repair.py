@@ -13,19 +13,20 @@ steps. The start's sample, graph, coordinates and balanced k-means are
     python experiments/start_repair/repair.py mnist-5k fashion-mnist digits
 """
 
+import pathlib
 import sys
 
 import numpy as np
-import torch
 from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 
-from hardclust import _graph
-from hardclust._initialization import balanced_kmeans
-from hardclust._neighbors import search_space
-from hardclust.benchmark import DATASETS
-from hardclust.metrics import cluster_accuracy
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _start import kmeans_labels, start_graph  # noqa: E402
+
+from hardclust import _graph  # noqa: E402
+from hardclust.benchmark import DATASETS  # noqa: E402
+from hardclust.metrics import cluster_accuracy  # noqa: E402
 
 
 def divergence(labels, n_clusters):
@@ -67,21 +68,15 @@ def main(names, seeds=3):
         n_clusters = len(np.unique(y))
         runs = []
         for seed in range(seeds):
-            rng = np.random.RandomState(seed)
-            rows = _graph.sample_rows(len(X), rng)
-            X_rows = torch.as_tensor(np.asarray(X, dtype=np.float32))[rows]
-            distinct, inverse = np.unique(search_space(X_rows), axis=0, return_inverse=True)
-            inverse = inverse.ravel()
-            graph = _graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS)
+            start = start_graph(X, seed)
+            rng, graph, inverse = start.rng, start.graph, start.inverse
             coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
-            passes = _graph.layout_passes("auto", X_rows.shape[1:])
+            passes = _graph.layout_passes("auto", start.sample.shape[1:])
             if passes:
                 coordinates = _graph.layout_coordinates(graph, coordinates, rng, n_epochs=passes)
-            centers = balanced_kmeans(coordinates, n_clusters, np.full(n_clusters, -np.log(n_clusters)),
-                                      rng, runs=_graph.GRAPH_KMEANS_RUNS)
-            labels = ((coordinates[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
+            labels = kmeans_labels(coordinates, n_clusters, rng)
             fixed = repair(graph, coordinates, labels, n_clusters, np.random.RandomState(seed))
-            truth = y[rows]
+            truth = y[start.rows]
             runs.append([cluster_accuracy(truth, labels[inverse]),
                          normalized_mutual_info_score(truth, labels[inverse]),
                          cluster_accuracy(truth, fixed[inverse]),

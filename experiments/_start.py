@@ -1,0 +1,45 @@
+"""The graph start's sample, graph and k-means labels, for the label screens.
+
+The screens that score the start's labels without training
+(``graph_layout/``, ``layout_*/``, ``start_mixture/``, ``start_repair/``)
+rebuild the start from the package's own functions (``hardclust._graph``,
+``balanced_kmeans``), with the draws ``init="graph"`` makes for a
+``RandomState(seed)``; this module is that shared rebuilding, so each
+script holds only what it varies. Like ``_common``, not part of the
+package.
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+
+from hardclust import _graph
+from hardclust._initialization import balanced_kmeans
+from hardclust._neighbors import search_space
+
+
+def start_graph(X, seed):
+    """The start's sample of ``X`` and its neighbour graph for ``seed``.
+
+    Returns a namespace: ``rng`` (the ``RandomState(seed)`` after the
+    sample was drawn, for the draws that follow), ``rows`` (the sample's
+    indices into X), ``sample`` (those rows, a float32 Tensor),
+    ``distinct`` (the sample's distinct rows in the search space),
+    ``inverse`` (each sample row's index into ``distinct``) and ``graph``.
+    """
+    rng = np.random.RandomState(seed)
+    rows = _graph.sample_rows(len(X), rng)
+    sample = torch.as_tensor(np.asarray(X, dtype=np.float32))[rows]
+    distinct, inverse = np.unique(search_space(sample), axis=0, return_inverse=True)
+    return SimpleNamespace(rng=rng, rows=rows, sample=sample, distinct=distinct,
+                           inverse=inverse.ravel(),
+                           graph=_graph.knn_graph(distinct, _graph._GRAPH_NEIGHBORS))
+
+
+def kmeans_labels(coordinates, n_clusters, rng):
+    """The start's balanced k-means of ``coordinates`` (``GRAPH_KMEANS_RUNS``
+    runs, uniform prior): each row's nearest centre."""
+    centers = balanced_kmeans(coordinates, n_clusters, np.full(n_clusters, -np.log(n_clusters)),
+                              rng, runs=_graph.GRAPH_KMEANS_RUNS)
+    return ((coordinates[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
