@@ -75,6 +75,15 @@ _LAYOUT_BLOCK = 1 << 23
 # signals, wide tables) get the layout; narrower rows keep the spectral
 # coordinates.
 _LAYOUT_MIN_VALUES = 50
+# ... and only samples of at least this many rows per cluster. The graph
+# joins each row to its _GRAPH_NEIGHBORS nearest, so in a smaller cluster
+# most of a row's edges leave it; the spectral step weighs those edges
+# lightly, but the layout pulls along every edge it samples and merges
+# clusters the spectral coordinates held apart (two, three or five
+# separated blobs of 100 values at 6-8 rows a cluster: ARI 0.2-0.9 laid
+# out, 1.0 not; tests/test_graph.py). Every set of both suites has at
+# least 20 rows a cluster, and is laid out as before.
+_LAYOUT_MIN_ROWS = _GRAPH_NEIGHBORS
 # Fitting the model to the graph's labels stops after a pass in which this
 # share of the rows was already given its label (the pass's own forward
 # passes, before each step), or after _FIT_STEPS optimisation steps: small
@@ -169,13 +178,16 @@ def spectral_coordinates(graph, n_components, rng):
     return coordinates / np.where(norms > 0, norms, 1.0)
 
 
-def layout_passes(passes, sample_shape):
+def layout_passes(passes, sample_shape, n_rows, n_clusters):
     """The passes of :func:`layout_coordinates` the graph start makes for
-    the ``layout_passes`` parameter and samples of this shape: ``"auto"``
-    is ``_LAYOUT_EPOCHS`` for samples of more than ``_LAYOUT_MIN_VALUES``
-    values and 0 (no layout) for narrower ones; an int is used as given."""
+    the ``layout_passes`` parameter, on ``n_rows`` samples of this shape:
+    ``"auto"`` is ``_LAYOUT_EPOCHS`` for samples of more than
+    ``_LAYOUT_MIN_VALUES`` values, at least ``_LAYOUT_MIN_ROWS`` of them
+    per cluster, and 0 (no layout) for narrower or fewer ones; an int is
+    used as given."""
     if isinstance(passes, str) and passes == "auto":
-        return _LAYOUT_EPOCHS if int(np.prod(sample_shape)) > _LAYOUT_MIN_VALUES else 0
+        wide = int(np.prod(sample_shape)) > _LAYOUT_MIN_VALUES
+        return _LAYOUT_EPOCHS if wide and n_rows >= _LAYOUT_MIN_ROWS * n_clusters else 0
     return passes
 
 

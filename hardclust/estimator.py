@@ -133,7 +133,8 @@ class OnlineHardClustering(
         (at least 16 eigenvectors) before they are clustered
         (``init="graph"`` only; 0: none, and one eigenvector per cluster).
         ``"auto"`` is 50 for samples of more than 50 values (images,
-        signals, wide tables) and 0 for narrower ones (most tables).
+        signals, wide tables) and 0 for narrower ones (most tables) or
+        fewer than 10 first samples per cluster.
     n_init : int, default=1
         Trainings ``fit`` runs; the one using the most clusters, then with
         the highest silhouette in its own embedding, is kept (no labels).

@@ -119,10 +119,35 @@ def test_layout_in_blocks_is_the_layout_and_bad_graphs_are_left_alone(monkeypatc
 
 def test_auto_lays_out_wide_samples_only():
     for shape in ((64,), (1, 28, 28), (3, 100)):
-        assert layout_passes("auto", shape) == 50
+        assert layout_passes("auto", shape, 1000, 10) == 50
     for shape in ((50,), (4,), (5, 10)):
-        assert layout_passes("auto", shape) == 0
-    assert layout_passes(0, (1, 28, 28)) == 0 and layout_passes(7, (4,)) == 7
+        assert layout_passes("auto", shape, 1000, 10) == 0
+    assert layout_passes(0, (1, 28, 28), 1000, 10) == 0
+    assert layout_passes(7, (4,), 1000, 10) == 7
+    # ten rows a cluster at least (a row's graph neighbours); asked for, always
+    assert layout_passes("auto", (64,), 100, 10) == 50
+    assert layout_passes("auto", (64,), 99, 10) == 0
+    assert layout_passes(50, (64,), 12, 3) == 50
+
+
+def test_auto_leaves_tiny_wide_samples_unlaid():
+    # three well-separated blobs of 100 values, four to seven rows each:
+    # most of a row's ten graph edges leave its blob, and the layout, which
+    # pulls along them, merges blobs the spectral coordinates keep apart
+    rng = np.random.RandomState(0)
+    centers = rng.normal(0, 5, (3, 100))
+    torn = 0
+    for n in (12, 15, 18, 21):
+        truth = np.arange(n) % 3
+        X = (centers[truth] + rng.normal(size=(n, 100))).astype(np.float32)
+        assert layout_passes("auto", X.shape[1:], n, 3) == 0
+        for seed in range(3):
+            auto = graph_labels(X, 3, _cluster(3), np.random.RandomState(seed),
+                                layout=layout_passes("auto", X.shape[1:], n, 3))
+            assert adjusted_rand_score(truth, auto) == 1.0, (n, seed)
+            laid = graph_labels(X, 3, _cluster(3), np.random.RandomState(seed), layout=50)
+            torn += adjusted_rand_score(truth, laid) < 1.0
+    assert torn >= 6  # what the rule avoids (9 of 12 when written)
 
 
 def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
@@ -141,7 +166,9 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     room = _graph._LAYOUT_DIMS
     for X, passes, expected, n_dims in [(narrow, "auto", [], 3),
                                         (wide, "auto", [((120, room), 50)], room),
-                                        (wide, 0, [], 3), (narrow, 7, [((120, room), 7)], room)]:
+                                        (wide, 0, [], 3), (narrow, 7, [((120, room), 7)], room),
+                                        (wide[:29], "auto", [], 3),  # under 10 rows a cluster
+                                        (wide[:30], "auto", [((30, room), 50)], room)]:
         calls.clear(), dims.clear()
         OnlineHardClustering(3, layout_passes=passes, max_epochs=1, random_state=0).fit(X)
         assert calls == expected, (X.shape, passes)
