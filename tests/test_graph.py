@@ -8,7 +8,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from hardclust import OnlineHardClustering
 from hardclust._graph import (fit_to_labels, graph_labels, knn_graph, layout_coordinates,
-                              layout_dims, layout_passes, sample_rows, spectral_coordinates)
+                              layout_dims, layout_passes, layout_room, normalised_cut,
+                              sample_rows, spectral_coordinates)
 from hardclust._initialization import balanced_kmeans
 from hardclust._model import ClusterModule
 from hardclust.encoders import make_encoder
@@ -150,6 +151,7 @@ def test_auto_leaves_tiny_wide_samples_unlaid():
     assert torn >= 6  # what the rule avoids (9 of 12 when written)
 
 
+@pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")  # 18 of 3 blobs
 def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     from hardclust import _graph
     calls, dims = [], []
@@ -160,7 +162,8 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     monkeypatch.setattr(_graph, "spectral_coordinates",
                         lambda g, n, r: dims.append(n) or real_spectral(g, n, r))
     rng = np.random.RandomState(0)
-    narrow = rng.normal(size=(120, 6)).astype(np.float32)
+    blob = np.arange(120) % 3  # three clusters: the room is kept (see layout_room)
+    narrow = (rng.normal(0, 5, (3, 6))[blob] + rng.normal(size=(120, 6))).astype(np.float32)
     wide = np.repeat(narrow, 10, axis=1) + rng.normal(0, 0.1, (120, 60)).astype(np.float32)
     # laid out, the coordinates are at least _LAYOUT_DIMS eigenvectors; else one per cluster
     room = _graph._LAYOUT_DIMS
@@ -179,6 +182,47 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     dims.clear()  # more clusters than that: one eigenvector per cluster
     OnlineHardClustering(room + 2, max_epochs=1, random_state=0).fit(np.tile(wide, (2, 1)))
     assert dims == [room + 2]
+
+
+def test_normalised_cut_is_the_share_of_each_clusters_edge_weight_that_leaves_it():
+    from scipy import sparse
+
+    # two triangles joined by one edge of weight 0.5: each cluster has a
+    # volume of 6 + 0.5 and sends 0.5 away
+    edges = [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)]
+    rows, cols = zip(*edges)
+    graph = sparse.coo_matrix((np.ones(6), (rows, cols)), shape=(6, 6)).tolil()
+    graph[2, 3] = 0.5
+    graph = graph.tocsr()
+    graph = graph.maximum(graph.T)
+    assert normalised_cut(graph, np.array([0, 0, 0, 1, 1, 1]), 2) == pytest.approx(0.5 / 6.5)
+    assert normalised_cut(graph, np.zeros(6, dtype=int), 1) == 0.0
+    # every edge cut: all of each cluster's weight leaves it
+    assert normalised_cut(graph, np.array([0, 1, 2, 0, 1, 2]), 3) == pytest.approx(
+        np.mean([1.0, 1.0, 1.0]))
+
+
+def test_the_room_is_taken_away_where_the_graph_has_no_clusters():
+    rng = np.random.RandomState(0)
+    truth = np.arange(300) % 3
+    blobs = (rng.normal(0, 5, (3, 100))[truth] + rng.normal(size=(300, 100)))
+    noise = rng.normal(size=(300, 100))  # no clusters: any 3-way partition cuts much
+    for X, kept in ((blobs, True), (noise, False)):
+        graph = knn_graph(X, 10)
+        coordinates = spectral_coordinates(graph, 16, np.random.RandomState(0))
+        draws = np.random.RandomState(1)
+        room = layout_room(graph, coordinates, 3, _cluster(3), draws)
+        if kept:
+            assert room is coordinates
+        else:
+            assert room.shape == (300, 3)
+            np.testing.assert_allclose(np.linalg.norm(room, axis=1), 1.0)
+            assert np.allclose(room * np.linalg.norm(coordinates[:, :3], axis=1, keepdims=True),
+                               coordinates[:, :3])
+        # the check draws from a copy: what follows draws as without it
+        assert draws.randint(1 << 30) == np.random.RandomState(1).randint(1 << 30)
+    # as many clusters as eigenvectors: nothing to take away
+    assert layout_room(graph, coordinates, 16, _cluster(16), draws) is coordinates
 
 
 def test_the_layout_gets_room_beyond_one_dimension_per_cluster():
