@@ -130,7 +130,8 @@ class OnlineHardClustering(
         k-means; an array gives the centroids. ``"random"``: ``N(0, I)``.
     layout_passes : int or "auto", default="auto"
         Passes of UMAP's layout of the graph start's spectral coordinates
-        (at least 16 eigenvectors) before they are clustered
+        (at least 16 eigenvectors where the graph has clear clusters, else
+        one per cluster) before they are clustered
         (``init="graph"`` only; 0: none, and one eigenvector per cluster).
         ``"auto"`` is 50 for samples of more than 50 values (images,
         signals, wide tables) and 0 for narrower ones (most tables) or
