@@ -112,7 +112,8 @@ def test_inference_rows_grow_for_few_values_and_for_the_mlp():
     # (uniform noise: the k-means start keeps both clusters in use, so no warning)
     mlp = OnlineHardClustering(2, max_epochs=1, init="k-means", random_state=0).fit(images)
     assert mlp._inference_rows() == 4096  # the MLP: 2**22 values, at most 4,096 rows
-    cnn = OnlineHardClustering(2, max_epochs=1, encoder="conv2d", random_state=0).fit(images)
+    cnn = OnlineHardClustering(2, max_epochs=1, encoder="conv2d", init="k-means",
+                               random_state=0).fit(images)
     assert cnn._inference_rows() == 256
 
 
