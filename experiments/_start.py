@@ -5,8 +5,10 @@ The screens that score the start's labels without training
 rebuild the start from the package's own functions (``hardclust._graph``,
 ``balanced_kmeans``), with the draws ``init="graph"`` makes for a
 ``RandomState(seed)``; this module is that shared rebuilding, so each
-script holds only what it varies. Like ``_common``, not part of the
-package.
+script holds only what it varies. :func:`watch_start` instead reads the
+start a real fit makes (its labels, and how much of them the fitted model
+predicts), for the screens of training from the start (``adam_warmup/``,
+``start_fit/``). Like ``_common``, not part of the package.
 """
 
 from types import SimpleNamespace
@@ -14,8 +16,9 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from hardclust import _graph
+from hardclust import _graph, _initialization
 from hardclust._initialization import balanced_kmeans
+from hardclust._net import eval_mode
 from hardclust._neighbors import search_space
 
 
@@ -43,3 +46,22 @@ def kmeans_labels(coordinates, n_clusters, rng):
     centers = balanced_kmeans(coordinates, n_clusters, np.full(n_clusters, -np.log(n_clusters)),
                               rng, runs=_graph.GRAPH_KMEANS_RUNS)
     return ((coordinates[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
+
+
+def watch_start(seen):
+    """Wrap the graph start's labelling and fit so that ``seen`` gets the
+    start's labels and the share of them the fitted model predicts."""
+    labels_of, fit = _initialization.graph_labels, _initialization.fit_to_labels
+
+    def labelled(*args, **kwargs):
+        seen["labels"] = labels_of(*args, **kwargs)
+        return seen["labels"]
+
+    def fitted(module, X, labels, **kwargs):
+        loss = fit(module, X, labels, **kwargs)
+        with eval_mode(module):
+            seen["agreement"] = float(np.mean(module.head(module.encoder(X), "labels").numpy()
+                                              == labels))
+        return loss
+
+    _initialization.graph_labels, _initialization.fit_to_labels = labelled, fitted

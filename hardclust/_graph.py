@@ -83,7 +83,7 @@ _LAYOUT_DIMS = 16
 # suites the same fits; this is the middle of that gap).
 _ROOM_MAX_CUT = 0.125
 # The negative samples of a pass are moved this many values at a time: the
-# coordinates have a dimension per cluster (at least _LAYOUT_DIMS), so that
+# coordinates have a dimension per cluster (mostly at least _LAYOUT_DIMS), so that
 # memory stays bounded with many clusters (one or two blocks a pass for
 # ten clusters on 10,000 rows).
 _LAYOUT_BLOCK = 1 << 23
@@ -95,10 +95,10 @@ _LAYOUT_MIN_VALUES = 50
 # joins each row to its _GRAPH_NEIGHBORS nearest, so in a smaller cluster
 # most of a row's edges leave it; the spectral step weighs those edges
 # lightly, but the layout pulls along every edge it samples and merges
-# clusters the spectral coordinates held apart (two, three or five
-# separated blobs of 100 values at 6-8 rows a cluster: ARI 0.2-0.9 laid
-# out, 1.0 not; tests/test_graph.py). Every set of both suites has at
-# least 20 rows a cluster, and is laid out as before.
+# clusters the spectral coordinates held apart (three separated blobs of
+# 100 values at 4-7 rows a cluster: ARI 0.06-0.85 laid out, 1.0 not;
+# tests/test_graph.py). Distinct rows count: duplicates are one row of the
+# graph. Every set of both suites has at least 20 rows a cluster.
 _LAYOUT_MIN_ROWS = _GRAPH_NEIGHBORS
 # Fitting the model to the graph's labels stops after a pass in which this
 # share of the rows was already given its label (the pass's own forward
@@ -195,7 +195,8 @@ def spectral_coordinates(graph, n_components, rng):
 
 def layout_passes(passes, sample_shape, n_rows, n_clusters):
     """The passes of :func:`layout_coordinates` the graph start makes for
-    the ``layout_passes`` parameter, on ``n_rows`` samples of this shape:
+    the ``layout_passes`` parameter, on ``n_rows`` distinct samples of this
+    shape (duplicates are one row of the graph):
     ``"auto"`` is ``_LAYOUT_EPOCHS`` for samples of more than
     ``_LAYOUT_MIN_VALUES`` values, at least ``_LAYOUT_MIN_ROWS`` of them
     per cluster, and 0 (no layout) for narrower or fewer ones; an int is
@@ -208,14 +209,18 @@ def layout_passes(passes, sample_shape, n_rows, n_clusters):
 
 def normalised_cut(graph, labels, n_clusters):
     """The normalised cut per cluster of a partition of the graph's rows:
-    the mean over clusters of the share of a cluster's edge weight that
-    leaves it (Shi and Malik, 2000, divided by ``n_clusters``). 0: the
-    clusters are the graph's components; near 1: no clusters at all."""
+    the mean over the ``n_clusters`` clusters of the share of a cluster's
+    edge weight that leaves it (Shi and Malik, 2000, divided by
+    ``n_clusters``). 0: the clusters are the graph's components; near 1:
+    no clusters at all. A cluster without edges (no rows, or only
+    isolated ones) counts as all cut: a partition that cannot fill its
+    clusters does not show the graph's."""
     edges = sparse.coo_matrix(graph)
     heads, tails = labels[edges.row], labels[edges.col]
     volume = np.bincount(heads, weights=edges.data, minlength=n_clusters)
     leaving = np.bincount(heads, weights=edges.data * (heads != tails), minlength=n_clusters)
-    return float(np.mean(leaving / np.maximum(volume, np.finfo(np.float64).tiny)))
+    share = np.divide(leaving, volume, out=np.ones(n_clusters), where=volume > 0)
+    return float(np.mean(share))
 
 
 def _unit_rows(coordinates):
@@ -230,9 +235,11 @@ def layout_room(graph, coordinates, n_clusters, cluster, rng):
     ``_ROOM_MAX_CUT`` of the graph (:func:`normalised_cut`).
 
     The labels are drawn from a copy of ``rng``, so that the draws which
-    follow are those without the check.
+    follow are those without the check (the check's k-means therefore
+    starts from the seeds the final clustering will draw, which is
+    harmless: they cluster other coordinates). One cluster has no cut.
     """
-    if coordinates.shape[1] <= n_clusters:
+    if coordinates.shape[1] <= n_clusters or n_clusters < 2:
         return coordinates
     leading = _unit_rows(coordinates[:, :n_clusters])
     centers = cluster(leading, copy.deepcopy(rng))
@@ -241,8 +248,10 @@ def layout_room(graph, coordinates, n_clusters, cluster, rng):
 
 
 def layout_dims(n_clusters):
-    """The eigenvectors a layout runs on: one per cluster, and at least
-    ``_LAYOUT_DIMS`` (all of them where the sample has fewer rows)."""
+    """The eigenvectors a layout is given room for: one per cluster, and
+    at least ``_LAYOUT_DIMS`` (all of them where the sample has fewer
+    rows); :func:`layout_room` keeps one per cluster where the graph has
+    no clear clusters."""
     return max(n_clusters, _LAYOUT_DIMS)
 
 
@@ -355,9 +364,11 @@ def graph_labels(features, n_clusters, cluster, rng, layout=0):
         k-means, so that the labels' sizes match the prior as a k-means
         start's do.
     rng : numpy.random.RandomState
-    layout : int, default=0
+    layout : int or callable, default=0
         Passes of :func:`layout_coordinates` over the spectral coordinates
-        before they are clustered (:func:`layout_passes`); 0: none. Laid
+        before they are clustered; 0: none. A callable is given the number
+        of distinct rows and returns the passes (:func:`layout_passes`,
+        whose ``"auto"`` counts the rows per cluster the graph has). Laid
         out, the coordinates are the leading :func:`layout_dims`
         eigenvectors, or ``n_clusters`` of them where the graph has no
         clear clusters (:func:`layout_room`); otherwise ``n_clusters``.
@@ -372,6 +383,8 @@ def graph_labels(features, n_clusters, cluster, rng, layout=0):
     if len(distinct) <= n_clusters:  # one point a cluster: nothing to decide
         return inverse
     graph = knn_graph(distinct, _GRAPH_NEIGHBORS)
+    if callable(layout):
+        layout = layout(len(distinct))
     dims = layout_dims(n_clusters) if layout else n_clusters
     coordinates = spectral_coordinates(graph, dims, rng)
     if layout:

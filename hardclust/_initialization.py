@@ -487,8 +487,8 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     labels = graph_labels(search_space(rows), n_clusters,
                           lambda points, r: balanced_kmeans(points, n_clusters, prior, r,
                                                             runs=GRAPH_KMEANS_RUNS), rng,
-                          layout=layout_passes(params["layout_passes"], rows.shape[1:],
-                                               len(rows), n_clusters))
+                          layout=lambda n_distinct: layout_passes(
+                              params["layout_passes"], rows.shape[1:], n_distinct, n_clusters))
     centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])

@@ -148,7 +148,15 @@ def test_auto_leaves_tiny_wide_samples_unlaid():
             assert adjusted_rand_score(truth, auto) == 1.0, (n, seed)
             laid = graph_labels(X, 3, _cluster(3), np.random.RandomState(seed), layout=50)
             torn += adjusted_rand_score(truth, laid) < 1.0
-    assert torn >= 6  # what the rule avoids (9 of 12 when written)
+    assert torn >= 6  # what the rule avoids (all 12 when written)
+    # duplicated rows are one row of the graph: ten copies of 12 rows are 12
+    X = np.tile((centers[np.arange(12) % 3] + rng.normal(size=(12, 100))).astype(np.float32),
+                (10, 1))
+    truth = np.tile(np.arange(12) % 3, 10)
+    for seed in range(3):
+        auto = graph_labels(X, 3, _cluster(3), np.random.RandomState(seed),
+                            layout=lambda n: layout_passes("auto", X.shape[1:], n, 3))
+        assert adjusted_rand_score(truth, auto) == 1.0, seed
 
 
 @pytest.mark.filterwarnings("ignore::hardclust.exceptions.ClusterCollapseWarning")  # 18 of 3 blobs
@@ -165,13 +173,16 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
     blob = np.arange(120) % 3  # three clusters: the room is kept (see layout_room)
     narrow = (rng.normal(0, 5, (3, 6))[blob] + rng.normal(size=(120, 6))).astype(np.float32)
     wide = np.repeat(narrow, 10, axis=1) + rng.normal(0, 0.1, (120, 60)).astype(np.float32)
+    noise = rng.normal(size=(120, 60)).astype(np.float32)
     # laid out, the coordinates are at least _LAYOUT_DIMS eigenvectors; else one per cluster
     room = _graph._LAYOUT_DIMS
     for X, passes, expected, n_dims in [(narrow, "auto", [], 3),
                                         (wide, "auto", [((120, room), 50)], room),
                                         (wide, 0, [], 3), (narrow, 7, [((120, room), 7)], room),
                                         (wide[:29], "auto", [], 3),  # under 10 rows a cluster
-                                        (wide[:30], "auto", [((30, room), 50)], room)]:
+                                        (wide[:30], "auto", [((30, room), 50)], room),
+                                        # no clusters: laid out in one dimension per cluster
+                                        (noise, "auto", [((120, 3), 50)], room)]:
         calls.clear(), dims.clear()
         OnlineHardClustering(3, layout_passes=passes, max_epochs=1, random_state=0).fit(X)
         assert calls == expected, (X.shape, passes)
@@ -198,8 +209,10 @@ def test_normalised_cut_is_the_share_of_each_clusters_edge_weight_that_leaves_it
     assert normalised_cut(graph, np.array([0, 0, 0, 1, 1, 1]), 2) == pytest.approx(0.5 / 6.5)
     assert normalised_cut(graph, np.zeros(6, dtype=int), 1) == 0.0
     # every edge cut: all of each cluster's weight leaves it
-    assert normalised_cut(graph, np.array([0, 1, 2, 0, 1, 2]), 3) == pytest.approx(
-        np.mean([1.0, 1.0, 1.0]))
+    assert normalised_cut(graph, np.array([0, 1, 2, 0, 1, 2]), 3) == pytest.approx(1.0)
+    # a cluster the partition leaves empty counts as all cut, not as separated
+    assert normalised_cut(graph, np.array([0, 0, 0, 1, 1, 1]), 3) == pytest.approx(
+        (2 * 0.5 / 6.5 + 1.0) / 3)
 
 
 def test_the_room_is_taken_away_where_the_graph_has_no_clusters():
@@ -221,8 +234,9 @@ def test_the_room_is_taken_away_where_the_graph_has_no_clusters():
                                coordinates[:, :3])
         # the check draws from a copy: what follows draws as without it
         assert draws.randint(1 << 30) == np.random.RandomState(1).randint(1 << 30)
-    # as many clusters as eigenvectors: nothing to take away
+    # as many clusters as eigenvectors, or one cluster: nothing to take away
     assert layout_room(graph, coordinates, 16, _cluster(16), draws) is coordinates
+    assert layout_room(graph, coordinates, 1, _cluster(1), draws) is coordinates
 
 
 def test_the_layout_gets_room_beyond_one_dimension_per_cluster():

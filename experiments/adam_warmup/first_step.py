@@ -26,9 +26,9 @@ from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, means, quietly, suite_parser, suite_fits, table  # noqa: E402
+from _start import watch_start  # noqa: E402
 
-from hardclust import OnlineHardClustering, _initialization  # noqa: E402
-from hardclust._net import eval_mode  # noqa: E402
+from hardclust import OnlineHardClustering  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
 
@@ -40,25 +40,6 @@ class Warmup:
 
     def __call__(self, step):
         return min(1.0, (step + 1) / self.steps)
-
-
-def watch_start(seen):
-    """Wrap the graph start's labelling and fit so that ``seen`` gets the
-    start's labels and the share of them the fitted model predicts."""
-    labels_of, fit = _initialization.graph_labels, _initialization.fit_to_labels
-
-    def labelled(*args, **kwargs):
-        seen["labels"] = labels_of(*args, **kwargs)
-        return seen["labels"]
-
-    def fitted(module, X, labels, **kwargs):
-        loss = fit(module, X, labels, **kwargs)
-        with eval_mode(module):
-            seen["agreement"] = float(np.mean(module.head(module.encoder(X), "labels").numpy()
-                                              == labels))
-        return loss
-
-    _initialization.graph_labels, _initialization.fit_to_labels = labelled, fitted
 
 
 def main(argv=None):

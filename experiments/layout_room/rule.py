@@ -8,7 +8,8 @@ session's default, ``docs/data/suite_all_s6.json``) or with at least 16
 (``cuts.json``). Both runs are the library's: with the rule built, OSULeaf
 and ACSF1 (cut above 0.15) gave the s6 fits and every other set the s7
 fits to the last digit (``shipped_check.json``). Sets without a cut (the
-narrow ones: no layout) keep their default runs. Writes one benchmark-like
+narrow ones: no layout) keep their default runs; digits as images is
+given digits' cut (the same data, measured as a flat table). Writes one benchmark-like
 JSON per threshold for ``experiments/representation/lodo.py``::
 
     python experiments/layout_room/rule.py --thresholds 0.05 0.075 0.125 0.15 0.2 0.25 \

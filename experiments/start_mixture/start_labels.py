@@ -59,7 +59,7 @@ def start_partitions(name, seed, passes):
     start = start_graph(X, seed)
     rng, graph, inverse = start.rng, start.graph, start.inverse
     coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
-    layout = _graph.layout_passes(passes, start.sample.shape[1:], len(start.sample), n_clusters)
+    layout = _graph.layout_passes(passes, start.sample.shape[1:], len(start.distinct), n_clusters)
     if layout:
         coordinates = _graph.layout_coordinates(graph, coordinates, rng, n_epochs=layout)
     prior = np.full(n_clusters, -np.log(n_clusters))

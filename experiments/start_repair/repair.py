@@ -71,7 +71,7 @@ def main(names, seeds=3):
             start = start_graph(X, seed)
             rng, graph, inverse = start.rng, start.graph, start.inverse
             coordinates = _graph.spectral_coordinates(graph, n_clusters, rng)
-            passes = _graph.layout_passes("auto", start.sample.shape[1:], len(start.sample),
+            passes = _graph.layout_passes("auto", start.sample.shape[1:], len(start.distinct),
                                           n_clusters)
             if passes:
                 coordinates = _graph.layout_coordinates(graph, coordinates, rng, n_epochs=passes)
