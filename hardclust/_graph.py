@@ -236,8 +236,9 @@ def layout_room(graph, coordinates, n_clusters, cluster, rng):
 
     The labels are drawn from a copy of ``rng``, so that the draws which
     follow are those without the check (the check's k-means therefore
-    starts from the seeds the final clustering will draw, which is
-    harmless: they cluster other coordinates). One cluster has no cut.
+    draws the seeds the layout and the final clustering will draw, shifted
+    by the layout's one: harmless, as they cluster other coordinates). One
+    cluster has no cut.
     """
     if coordinates.shape[1] <= n_clusters or n_clusters < 2:
         return coordinates

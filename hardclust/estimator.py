@@ -135,7 +135,7 @@ class OnlineHardClustering(
         (``init="graph"`` only; 0: none, and one eigenvector per cluster).
         ``"auto"`` is 50 for samples of more than 50 values (images,
         signals, wide tables) and 0 for narrower ones (most tables) or
-        fewer than 10 first samples per cluster.
+        fewer than 10 distinct first samples per cluster.
     n_init : int, default=1
         Trainings ``fit`` runs; the one using the most clusters, then with
         the highest silhouette in its own embedding, is kept (no labels).

@@ -182,7 +182,9 @@ def test_graph_start_makes_the_layout_passes_asked_for(monkeypatch):
                                         (wide[:29], "auto", [], 3),  # under 10 rows a cluster
                                         (wide[:30], "auto", [((30, room), 50)], room),
                                         # no clusters: laid out in one dimension per cluster
-                                        (noise, "auto", [((120, 3), 50)], room)]:
+                                        (noise, "auto", [((120, 3), 50)], room),
+                                        # 12 distinct rows ten times: too few to lay out
+                                        (np.tile(wide[:12], (10, 1)), "auto", [], 3)]:
         calls.clear(), dims.clear()
         OnlineHardClustering(3, layout_passes=passes, max_epochs=1, random_state=0).fit(X)
         assert calls == expected, (X.shape, passes)
