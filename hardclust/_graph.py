@@ -69,21 +69,16 @@ _LAYOUT_EPOCHS = 50
 # well-separated blobs in 100 values were laid out into their blobs from
 # 16 eigenvectors and not from 3 (tests/test_graph.py).
 _LAYOUT_DIMS = 16
-# ... except where the graph holds no clear clusters: when the labels of
-# its leading n_clusters eigenvectors cut more than this share of their
-# clusters' edge weight (normalised_cut), the layout runs on those alone.
-# The extra eigenvectors carry structure within and across clusters; where
-# the clusters themselves are weak the layout makes clusters of that
-# structure instead (fits: OSULeaf 0.443 / 0.283 in one dimension per
-# cluster, 0.360 / 0.232 in 16; ACSF1 0.448 / 0.461 and 0.417 / 0.442).
-# Those two cut 0.16-0.22 of their graphs; every set that gained from the
-# room cuts less than 0.1 (MNIST-5k 0.092, ArrowHead 0.087, Fashion-MNIST
-# 0.06, digits 0.03). Chosen under leave-one-dataset-out among 0.05-0.25
-# (experiments/layout_room/: every threshold from 0.093 to 0.159 gives the
-# suites the same fits; this is the middle of that gap).
+# ... except where the graph holds no clear clusters: when the start's
+# labels of its leading n_clusters eigenvectors have a normalised cut per
+# cluster above this, the layout runs on those alone (layout_room). The
+# extra eigenvectors carry structure within and across clusters; where the
+# clusters are weak, the layout makes clusters of that structure instead.
+# Chosen under leave-one-dataset-out: the suites' wide sets cut below 0.1
+# or above 0.15, and this is the middle of that gap (experiments/layout_room/).
 _ROOM_MAX_CUT = 0.125
 # The negative samples of a pass are moved this many values at a time: the
-# coordinates have a dimension per cluster (mostly at least _LAYOUT_DIMS), so that
+# coordinates have a dimension per cluster or _LAYOUT_DIMS, so that
 # memory stays bounded with many clusters (one or two blocks a pass for
 # ten clusters on 10,000 rows).
 _LAYOUT_BLOCK = 1 << 23
@@ -91,14 +86,12 @@ _LAYOUT_BLOCK = 1 << 23
 # signals, wide tables) get the layout; narrower rows keep the spectral
 # coordinates.
 _LAYOUT_MIN_VALUES = 50
-# ... and only samples of at least this many rows per cluster. The graph
-# joins each row to its _GRAPH_NEIGHBORS nearest, so in a smaller cluster
-# most of a row's edges leave it; the spectral step weighs those edges
-# lightly, but the layout pulls along every edge it samples and merges
-# clusters the spectral coordinates held apart (three separated blobs of
-# 100 values at 4-7 rows a cluster: ARI 0.06-0.85 laid out, 1.0 not;
-# tests/test_graph.py). Distinct rows count: duplicates are one row of the
-# graph. Every set of both suites has at least 20 rows a cluster.
+# ... and only samples of at least this many distinct rows per cluster
+# (duplicates are one row of the graph). Each row is joined to its
+# _GRAPH_NEIGHBORS nearest, so in a smaller cluster most of its edges leave
+# it; the spectral step weighs them lightly, but the layout pulls along
+# every edge it samples and merges clusters the spectral coordinates held
+# apart (tests/test_graph.py, experiments/tiny_layout/).
 _LAYOUT_MIN_ROWS = _GRAPH_NEIGHBORS
 # Fitting the model to the graph's labels stops after a pass in which this
 # share of the rows was already given its label (the pass's own forward
@@ -195,9 +188,8 @@ def spectral_coordinates(graph, n_components, rng):
 
 def layout_passes(passes, sample_shape, n_rows, n_clusters):
     """The passes of :func:`layout_coordinates` the graph start makes for
-    the ``layout_passes`` parameter, on ``n_rows`` distinct samples of this
-    shape (duplicates are one row of the graph):
-    ``"auto"`` is ``_LAYOUT_EPOCHS`` for samples of more than
+    the ``layout_passes`` parameter on ``n_rows`` distinct samples of this
+    shape: ``"auto"`` is ``_LAYOUT_EPOCHS`` for samples of more than
     ``_LAYOUT_MIN_VALUES`` values, at least ``_LAYOUT_MIN_ROWS`` of them
     per cluster, and 0 (no layout) for narrower or fewer ones; an int is
     used as given."""
