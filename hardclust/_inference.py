@@ -27,6 +27,16 @@ from .encoders import MLPEncoder
 # overflow float32, and the PCA of the neighbour search sums them over rows
 # (predict_proba gave NaN at 1e19, the start failed at 1e30).
 _MAX_MAGNITUDE = 1e15
+# Training data whose largest magnitude is below this are multiplied by a
+# power of two that brings it to about 1 before the model sees them, and so
+# is every later X of that model (input_scale, ``_input_scale``). The start
+# scales the encoder's output to spread its centroids; on tiny inputs that
+# scale also multiplies the encoder's biases, whose first updates then pull
+# every sample into one cluster (three blobs standardised, then multiplied
+# by 1e-4: ARI 0 on every seed). Larger inputs are fine as they are, and
+# data of the usual magnitudes (standardised tables, pixels in [0, 1] or
+# [0, 255]) are left untouched.
+_SMALL_MAGNITUDE = 0.1
 # Chunks embedded before their distances are computed in one call.
 _COSTS_GROUP = 16
 # Inference chunks hold up to _INFER_VALUES input values and _INFER_MAX_ROWS
@@ -70,6 +80,15 @@ def _score_subset(X):
         return X
     rows = np.random.RandomState(0).choice(len(X), _SCORE_SAMPLE, replace=False)
     return X[np.sort(rows)]
+
+
+def input_scale(largest):
+    """The factor training data of this largest magnitude are multiplied by:
+    1 unless ``0 < largest < _SMALL_MAGNITUDE``, else the power of two that
+    brings ``largest`` nearest to 1 (exact in floating point)."""
+    if not 0 < largest < _SMALL_MAGNITUDE:
+        return 1.0
+    return float(2.0 ** round(-np.log2(largest)))
 
 
 def _silhouette(points, labels):
@@ -373,7 +392,19 @@ class BaseClustering(TransformerMixin):
                 f"{_MAX_MAGNITUDE:.0e} overflow (NaN probabilities, a failed "
                 "start); rescale X (for example with StandardScaler)."
             )
-        if not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
+        if reset:  # a new start: the scale of this model's inputs
+            self._input_scale = input_scale(largest)
+        scale = self.__dict__.get("_input_scale", 1.0)  # models pickled before it: 1
+        if scale != 1.0:  # a new array, so the caller's is never written to
+            if largest * scale > _MAX_MAGNITUDE:
+                raise ValueError(
+                    f"X has values up to {largest:.3g} in magnitude, and this model, "
+                    f"fitted on values below {_SMALL_MAGNITUDE}, multiplies its input by "
+                    f"{scale:.6g}: they would overflow float32's squares; pass X on the "
+                    "scale of the training data."
+                )
+            X32 = X32 * np.float32(scale)
+        elif not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
             X32 = X32.copy()
         return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)
 

@@ -47,7 +47,8 @@ def save_model(path, params, *, module, fitted):
         ``sample_shape``, ``input_layout``, ``n_features_in``,
         ``feature_names_in`` (or None), ``lr``, ``max_epochs``,
         ``pretrain_epochs``, ``n_iter``, ``n_steps``, ``input_view`` (or
-        None) and ``encoder_class`` (the encoder's class name).
+        None), ``encoder_class`` (the encoder's class name) and, optionally,
+        ``input_scale``.
     """
     params = dict(params)
     encoder = params.pop("encoder")
@@ -79,6 +80,8 @@ def save_model(path, params, *, module, fitted):
             "n_features_in": int(fitted["n_features_in"]),
             "feature_names_in": None if names is None else [str(n) for n in names],
             "scale": float(module.scale),
+            # what the model's inputs are multiplied by (tiny training data)
+            "input_scale": float(fitted.get("input_scale", 1.0)),
             "sigma": float(module.sigma),
             # the geometry the weights were trained in (objective="secu"),
             # which the saved objective need not tell: it may have changed since

@@ -252,6 +252,43 @@ def test_values_beyond_float32_and_torch_tensors(X):
     np.testing.assert_array_equal(model.predict(tensor), model.predict(X))
 
 
+def _small_blobs(scale):
+    from sklearn.datasets import make_blobs
+    X, y = make_blobs(300, n_features=4, centers=3, random_state=0)
+    return (((X - X.mean(0)) / X.std(0)) * scale).astype(np.float32), y
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-12])
+def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, tmp_path):
+    from sklearn.metrics import adjusted_rand_score
+    X, y = _small_blobs(scale)
+    for seed in range(2):
+        # unscaled, the encoder's biases (amplified by the start's scale)
+        # pulled every sample into one cluster: ARI 0 on every seed
+        model = OnlineHardClustering(n_clusters=3, max_epochs=5, random_state=seed).fit(X)
+        assert adjusted_rand_score(y, model.labels_) == 1.0, seed
+    largest = np.abs(X).max()
+    assert model._input_scale == 2.0 ** round(-np.log2(largest))  # a power of two
+    np.testing.assert_array_equal(model.predict(X), model.labels_)  # later X: scaled alike
+    path = tmp_path / "tiny.pt"
+    model.save(path)
+    np.testing.assert_array_equal(OnlineHardClustering.load(path).predict(X), model.labels_)
+    # values the scale would carry beyond float32's squares are refused, not overflowed
+    with pytest.raises(ValueError, match="multiplies its input by"):
+        model.predict(X / scale * 1e13)
+    # a stream takes the scale of its first chunk
+    stream = OnlineHardClustering(n_clusters=3, random_state=0)
+    stream.partial_fit(X[:150]).partial_fit(X[150:])
+    assert stream._input_scale == 2.0 ** round(-np.log2(np.abs(X[:150]).max()))
+
+
+def test_data_of_usual_magnitudes_reach_the_model_unscaled(X):
+    model = _fitted(X)
+    assert model._input_scale == 1.0
+    images = np.random.RandomState(0).randint(0, 256, (40, 64)).astype(np.float32)
+    assert OnlineHardClustering(2, max_epochs=1, random_state=0).fit(images)._input_scale == 1.0
+
+
 def test_callbacks_must_be_skorch_callbacks(X):
     with pytest.raises(TypeError, match="callbacks.*must be a list of skorch callbacks"):
         OnlineHardClustering(n_clusters=3, callbacks=[object()]).fit(X)
