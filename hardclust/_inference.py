@@ -88,7 +88,7 @@ def input_scale(largest):
     brings ``largest`` nearest to 1 (exact in floating point)."""
     if not 0 < largest < _SMALL_MAGNITUDE:
         return 1.0
-    return float(2.0 ** round(-np.log2(largest)))
+    return float(2.0 ** min(round(-np.log2(largest)), 1000))  # float64 holds 2**1000
 
 
 def _silhouette(points, labels):
@@ -361,7 +361,9 @@ class BaseClustering(TransformerMixin):
         """Validated float32 CPU tensor of shape (n, *sample_shape).
 
         With ``reset``, the layout of X and the sample shape (``input_shape``
-        or X's own) are taken for the later calls, which must match.
+        or X's own) are taken for the later calls, which must match, and so
+        is the factor tiny training data are scaled up by
+        (:func:`input_scale`), which every later X is multiplied by too.
         """
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
@@ -384,7 +386,8 @@ class BaseClustering(TransformerMixin):
                 "the model computes in; rescale X (for example with "
                 "StandardScaler)."
             )
-        largest = max(float(X32.max()), -float(X32.min())) if X32.size else 0.0
+        # from X as given: float64 values below float32's range count too
+        largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
         if largest > _MAX_MAGNITUDE:
             raise ValueError(
                 f"X has values up to {largest:.3g} in magnitude; the model computes "
@@ -403,7 +406,9 @@ class BaseClustering(TransformerMixin):
                     f"{scale:.6g}: they would overflow float32's squares; pass X on the "
                     "scale of the training data."
                 )
-            X32 = X32 * np.float32(scale)
+            # in float64: the scale of subnormal data is beyond float32's range,
+            # and float64 data may hold values below it
+            X32 = (np.asarray(X, dtype=np.float64) * scale).astype(np.float32)
         elif not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
             X32 = X32.copy()
         return torch.from_numpy(X32).reshape(len(X32), *self._sample_shape)

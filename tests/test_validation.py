@@ -2,6 +2,7 @@
 failed call leaves a fitted model exactly as it was."""
 
 import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -252,16 +253,18 @@ def test_values_beyond_float32_and_torch_tensors(X):
     np.testing.assert_array_equal(model.predict(tensor), model.predict(X))
 
 
-def _small_blobs(scale):
+def _small_blobs(scale, dtype=np.float32):
     from sklearn.datasets import make_blobs
     X, y = make_blobs(300, n_features=4, centers=3, random_state=0)
-    return (((X - X.mean(0)) / X.std(0)) * scale).astype(np.float32), y
+    return (((X - X.mean(0)) / X.std(0)) * scale).astype(dtype), y
 
 
-@pytest.mark.parametrize("scale", [1e-4, 1e-12])
-def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, tmp_path):
+@pytest.mark.parametrize("scale, dtype", [(1e-4, np.float32), (1e-12, np.float32),
+                                          (1e-40, np.float32),  # subnormal in float32
+                                          (1e-50, np.float64)])  # below float32's range
+def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, dtype, tmp_path):
     from sklearn.metrics import adjusted_rand_score
-    X, y = _small_blobs(scale)
+    X, y = _small_blobs(scale, dtype)
     for seed in range(2):
         # unscaled, the encoder's biases (amplified by the start's scale)
         # pulled every sample into one cluster: ARI 0 on every seed
@@ -270,6 +273,8 @@ def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, tmp_pa
     largest = np.abs(X).max()
     assert model._input_scale == 2.0 ** round(-np.log2(largest))  # a power of two
     np.testing.assert_array_equal(model.predict(X), model.labels_)  # later X: scaled alike
+    np.testing.assert_array_equal(model.predict_proba(X).argmax(1), model.labels_)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), model.labels_)
     path = tmp_path / "tiny.pt"
     model.save(path)
     np.testing.assert_array_equal(OnlineHardClustering.load(path).predict(X), model.labels_)
@@ -285,6 +290,7 @@ def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, tmp_pa
 def test_data_of_usual_magnitudes_reach_the_model_unscaled(X):
     model = _fitted(X)
     assert model._input_scale == 1.0
+    np.testing.assert_array_equal(model._validate_X(X, reset=False).numpy(), X)
     images = np.random.RandomState(0).randint(0, 256, (40, 64)).astype(np.float32)
     assert OnlineHardClustering(2, max_epochs=1, random_state=0).fit(images)._input_scale == 1.0
 
