@@ -48,7 +48,7 @@ def save_model(path, params, *, module, fitted):
         ``feature_names_in`` (or None), ``lr``, ``max_epochs``,
         ``pretrain_epochs``, ``n_iter``, ``n_steps``, ``input_view`` (or
         None), ``encoder_class`` (the encoder's class name) and, optionally,
-        ``input_scale``.
+        ``input_scale`` and ``input_shift``.
     """
     params = dict(params)
     encoder = params.pop("encoder")
@@ -82,6 +82,8 @@ def save_model(path, params, *, module, fitted):
             "scale": float(module.scale),
             # what the model's inputs are multiplied by (tiny training data)
             "input_scale": float(fitted.get("input_scale", 1.0)),
+            "input_shift": None if fitted.get("input_shift") is None
+            else torch.from_numpy(np.asarray(fitted["input_shift"], dtype=np.float64)),
             "sigma": float(module.sigma),
             # the geometry the weights were trained in (objective="secu"),
             # which the saved objective need not tell: it may have changed since

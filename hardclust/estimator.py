@@ -576,6 +576,7 @@ class OnlineHardClustering(
                 "n_iter": self.n_iter_, "n_steps": self.n_steps_,
                 "start_log_prior": self.__dict__.get("_start_log_prior"),
                 "input_scale": self.__dict__.get("_input_scale", 1.0),
+                "input_shift": self.__dict__.get("_input_shift"),
                 "input_view": self._input_view, "encoder_class": type(self.encoder_).__name__})
 
     @classmethod
@@ -617,6 +618,8 @@ class OnlineHardClustering(
         self._input_layout = tuple(saved["input_layout"])
         self.n_features_in_ = saved["n_features_in"]
         self._input_scale = float(saved.get("input_scale", 1.0))  # older files: none
+        shift = saved.get("input_shift")
+        self._input_shift = None if shift is None else shift.double().numpy()
         if saved["feature_names_in"] is not None:
             self.feature_names_in_ = np.asarray(saved["feature_names_in"], dtype=object)
         self.device_ = resolve_device(self.device)

@@ -279,7 +279,7 @@ def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, dtype,
     model.save(path)
     np.testing.assert_array_equal(OnlineHardClustering.load(path).predict(X), model.labels_)
     # values the scale would carry beyond float32's squares are refused, not overflowed
-    with pytest.raises(ValueError, match="multiplies its input by"):
+    with pytest.raises(ValueError, match="once centred and scaled"):
         model.predict(X / scale * 1e13)
     # a stream takes the scale of its first chunk
     stream = OnlineHardClustering(n_clusters=3, random_state=0)
@@ -287,9 +287,29 @@ def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, dtype,
     assert stream._input_scale == 2.0 ** round(-np.log2(np.abs(X[:150]).max()))
 
 
+@pytest.mark.parametrize("offset", [1e3, -1e6])
+def test_data_far_from_the_origin_are_centred_and_cluster_as_any_other(offset, tmp_path):
+    from sklearn.metrics import adjusted_rand_score
+    X, y = _small_blobs(1.0, np.float64)
+    X = X + offset  # e.g. years, or coordinates in a small region
+    for seed in range(2):
+        # uncentred, every sample went to one cluster (ARI 0 at 1e3)
+        model = OnlineHardClustering(n_clusters=3, max_epochs=5, random_state=seed).fit(X)
+        assert adjusted_rand_score(y, model.labels_) == 1.0, seed
+    np.testing.assert_allclose(model._input_shift, X.mean(axis=0))
+    np.testing.assert_array_equal(model.predict(X), model.labels_)
+    path = tmp_path / "far.pt"
+    model.save(path)
+    np.testing.assert_array_equal(OnlineHardClustering.load(path).predict(X), model.labels_)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), model.labels_)
+    X_copy = X.copy()
+    model.predict(X)
+    np.testing.assert_array_equal(X, X_copy)  # the caller's array is left alone
+
+
 def test_data_of_usual_magnitudes_reach_the_model_unscaled(X):
     model = _fitted(X)
-    assert model._input_scale == 1.0
+    assert model._input_scale == 1.0 and model._input_shift is None
     np.testing.assert_array_equal(model._validate_X(X, reset=False).numpy(), X)
     images = np.random.RandomState(0).randint(0, 256, (40, 64)).astype(np.float32)
     assert OnlineHardClustering(2, max_epochs=1, random_state=0).fit(images)._input_scale == 1.0
