@@ -305,6 +305,10 @@ def test_data_far_from_the_origin_are_centred_and_cluster_as_any_other(offset, t
     X_copy = X.copy()
     model.predict(X)
     np.testing.assert_array_equal(X, X_copy)  # the caller's array is left alone
+    # a stream takes the shift of its first chunk
+    stream = OnlineHardClustering(n_clusters=3, random_state=0)
+    stream.partial_fit(X[:150]).partial_fit(X[150:])
+    np.testing.assert_allclose(stream._input_shift, X[:150].mean(axis=0))
 
 
 def test_data_of_usual_magnitudes_reach_the_model_unscaled(X):
