@@ -169,11 +169,14 @@ def suite_fits(datasets, seeds):
 
 
 def means(runs, by, keys=("ACC", "NMI", "ARI")):
-    """One row per value of ``by`` with the number of runs and the mean of ``keys``."""
+    """One row per value of ``by`` (a key, or a tuple of keys such as
+    ``("dataset", "method")``), in the order the runs first show it, with
+    the number of runs and the mean of ``keys``."""
+    by = (by,) if isinstance(by, str) else tuple(by)
     rows = []
-    for value in dict.fromkeys(r[by] for r in runs):
-        group = [r for r in runs if r[by] == value]
-        rows.append({by: value, "seeds": len(group),
+    for value in dict.fromkeys(tuple(r[b] for b in by) for r in runs):
+        group = [r for r in runs if tuple(r[b] for b in by) == value]
+        rows.append({**dict(zip(by, value)), "seeds": len(group),
                      **{k: float(np.mean([r[k] for r in group])) for k in keys}})
     return rows
 

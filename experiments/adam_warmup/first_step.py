@@ -70,10 +70,10 @@ def main(argv=None):
                 "NMI": normalized_mutual_info_score(y, model.labels_),
                 "agreement": float(np.mean(model.labels_ == start)) if whole else None})
             print(runs[-1], flush=True)
-    for run in runs:
-        run["case"] = f"{run['dataset']} warm-up {run['warmup']}"
-    table(means(runs, "case", ("start_ACC", "fitted_agreement", "ACC", "NMI", "agreement")),
-          ["case", "seeds", "start_ACC", "fitted_agreement", "ACC", "NMI", "agreement"])
+    table(means(runs, ("dataset", "warmup"),
+                ("start_ACC", "fitted_agreement", "ACC", "NMI", "agreement")),
+          ["dataset", "warmup", "seeds", "start_ACC", "fitted_agreement", "ACC", "NMI",
+           "agreement"])
     dump(args, __doc__, __file__, argv, runs)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.metrics import normalized_mutual_info_score, silhouette_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
@@ -76,11 +76,8 @@ def main(argv=None):
                              f"{r['silhouette']:.4f} KL {r['balance']:.4f}"
                              for r in runs[-len(args.passes) - 2:]),
                   f"<- {name} seed {seed}", flush=True)
-    means = [{"dataset": name, "passes": n,
-              **{key: np.mean([r[key] for r in runs if r["dataset"] == name and r["passes"] == n])
-                 for key in ("silhouette", "balance", "ACC", "NMI")}}
-             for name in args.datasets for n in [*args.passes, "chosen", "balanced"]]
-    table(means, ["dataset", "passes", "silhouette", "balance", "ACC", "NMI"])
+    table(means(runs, ("dataset", "passes"), ("silhouette", "balance", "ACC", "NMI")),
+          ["dataset", "passes", "silhouette", "balance", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 

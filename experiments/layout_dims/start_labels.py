@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
@@ -63,11 +63,7 @@ def main(argv=None):
             runs += partitions(name, seed, args.dims, args.passes)
             print(" | ".join(f"{r['dims']}: {r['ACC']:.3f} / {r['NMI']:.3f}"
                              for r in runs[-len(args.dims):]), f"<- {name} seed {seed}", flush=True)
-    means = [{"dataset": name, "dims": d,
-              **{key: np.mean([r[key] for r in runs if r["dataset"] == name and r["dims"] == d])
-                 for key in ("ACC", "NMI")}}
-             for name in args.datasets for d in args.dims]
-    table(means, ["dataset", "dims", "ACC", "NMI"])
+    table(means(runs, ("dataset", "dims"), ("ACC", "NMI")), ["dataset", "dims", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
 from hardclust.benchmark.methods import _fit_and_score  # noqa: E402
@@ -75,11 +75,8 @@ def main(argv=None):
                              **{k: float(v) for k, v in report.items()}})
                 print(name, seed, method, f"{report['ACC']:.3f} / {report['NMI']:.3f}", flush=True)
     _graph.layout_dims = default_dims
-    means = [{"dataset": name, "method": m,
-              **{k: np.mean([r[k] for r in runs if r["dataset"] == name and r["method"] == m])
-                 for k in ("ACC", "NMI", "fit_s")}}
-             for name in SETS for m in dict.fromkeys(r["method"] for r in runs)]
-    table(means, ["dataset", "method", "ACC", "NMI", "fit_s"])
+    table(means(runs, ("dataset", "method"), ("ACC", "NMI", "fit_s")),
+          ["dataset", "method", "ACC", "NMI", "fit_s"])
     dump(args, __doc__, __file__, argv, runs)
 
 

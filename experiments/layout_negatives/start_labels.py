@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
@@ -67,11 +67,8 @@ def main(argv=None):
             print(" | ".join(f"{r['variant']}: {r['ACC']:.3f} / {r['NMI']:.3f}"
                              for r in runs[-len(args.variants):]), f"<- {name} seed {seed}",
                   flush=True)
-    means = [{"dataset": name, "variant": v,
-              **{key: np.mean([r[key] for r in runs if r["dataset"] == name and r["variant"] == v])
-                 for key in ("ACC", "NMI")}}
-             for name in args.datasets for v in args.variants]
-    table(means, ["dataset", "variant", "ACC", "NMI"])
+    table(means(runs, ("dataset", "variant"), ("ACC", "NMI")),
+          ["dataset", "variant", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 from _start import kmeans_labels, start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
@@ -69,12 +69,8 @@ def main(argv=None):
             print(" | ".join(f"{r['passes']}: ARI {r['stability']:.3f} {r['ACC']:.3f} / "
                              f"{r['NMI']:.3f}" for r in runs[-len(PASSES):]),
                   f"<- {name} seed {seed}", flush=True)
-    means = [{"dataset": name, "passes": passes,
-              **{key: np.mean([r[key] for r in runs
-                               if r["dataset"] == name and r["passes"] == passes])
-                 for key in ("stability", "ACC", "NMI")}}
-             for name in args.datasets for passes in PASSES]
-    table(means, ["dataset", "passes", "stability", "ACC", "NMI"])
+    table(means(runs, ("dataset", "passes"), ("stability", "ACC", "NMI")),
+          ["dataset", "passes", "stability", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 

@@ -32,7 +32,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.mixture import GaussianMixture
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 from _start import start_graph  # noqa: E402
 
 from hardclust import _graph  # noqa: E402
@@ -96,11 +96,7 @@ def main(argv=None):
             runs += start_partitions(name, seed, passes)
             print(" | ".join(f"{r['way']}: {r['ACC']:.3f} / {r['NMI']:.3f}"
                              for r in runs[-len(WAYS):]), f"<- {name} seed {seed}", flush=True)
-    means = [{"dataset": name, "way": way,
-              "ACC": np.mean([r["ACC"] for r in runs if r["dataset"] == name and r["way"] == way]),
-              "NMI": np.mean([r["NMI"] for r in runs if r["dataset"] == name and r["way"] == way])}
-             for name in args.datasets for way in WAYS]
-    table(means, ["dataset", "way", "ACC", "NMI"])
+    table(means(runs, ("dataset", "way"), ("ACC", "NMI")), ["dataset", "way", "ACC", "NMI"])
     dump(args, __doc__, __file__, argv, runs)
 
 

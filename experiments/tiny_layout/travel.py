@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _common import dump, parser, table  # noqa: E402
+from _common import dump, means, parser, table  # noqa: E402
 
 from hardclust.benchmark.methods import _fit_and_score  # noqa: E402
 from hardclust.datasets._files import _package_data  # noqa: E402
@@ -59,11 +59,8 @@ def main(argv=None):
                 runs.append({"dataset": name, "method": label, "seed": seed,
                              **{k: float(v) for k, v in report.items()}})
                 print(name, seed, label, f"{report['ACC']:.3f} / {report['NMI']:.3f}", flush=True)
-    means = [{"dataset": name, "method": m,
-              **{k: np.mean([r[k] for r in runs if r["dataset"] == name and r["method"] == m])
-                 for k in ("ACC", "NMI", "fit_s")}}
-             for name in SETS for m in METHODS]
-    table(means, ["dataset", "method", "ACC", "NMI", "fit_s"])
+    table(means(runs, ("dataset", "method"), ("ACC", "NMI", "fit_s")),
+          ["dataset", "method", "ACC", "NMI", "fit_s"])
     dump(args, __doc__, __file__, argv, runs)
 
 
