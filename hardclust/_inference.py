@@ -134,13 +134,10 @@ def input_shift(X):
 
 
 def _centred_largest(X, shift):
-    """The largest magnitude of ``X - shift`` (shift None: of X), in blocks."""
-    flat = X.reshape(len(X), -1)
-    if shift is None:
-        return max(float(flat.max()), -float(flat.min())) if flat.size else 0.0
+    """The largest magnitude of ``X - shift``, in float64 row blocks."""
     shift = shift.reshape(-1)
-    return max((float(np.abs(block - shift).max()) for _, block in _row_blocks(flat)),
-               default=0.0)
+    return max((float(np.abs(block - shift).max())
+                for _, block in _row_blocks(X.reshape(len(X), -1))), default=0.0)
 
 
 def _moved(X, shift, scale):
@@ -460,17 +457,17 @@ class BaseClustering(TransformerMixin):
                 f"{_MAX_MAGNITUDE:.0e} overflow (NaN probabilities, a failed "
                 "start); rescale X (for example with StandardScaler)."
             )
-        if reset:  # a new start: the shift and scale of this model's inputs
-            shift = input_shift(X)
-            centred = largest if shift is None else _centred_largest(X, shift)
+        # a new start takes the shift and scale of this model's inputs; models
+        # pickled before them have none
+        shift = input_shift(X) if reset else self.__dict__.get("_input_shift")
+        centred = largest if shift is None else _centred_largest(X, shift)
+        if reset:
             if centred > _MAX_MAGNITUDE:  # centring would overflow: as given
                 shift, centred = None, largest
             self._input_shift, self._input_scale = shift, input_scale(centred)
-        # models pickled before them: none
-        shift = self.__dict__.get("_input_shift")
         scale = self.__dict__.get("_input_scale", 1.0)
         if shift is not None or scale != 1.0:  # a new array: the caller's is never written to
-            reach = (largest if shift is None else _centred_largest(X, shift)) * scale
+            reach = centred * scale
             if reach > _MAX_MAGNITUDE:
                 raise ValueError(
                     f"X would reach {reach:.3g} in magnitude once centred and scaled as "
