@@ -220,7 +220,9 @@ class OnlineHardClustering(
         graph start's cluster sizes for ``"graph"``.
     encoder_ : nn.Module
         The trained encoder. ``transform(X)`` is ``encoder_(X) * embedding_scale_``
-        (scaled to unit length with ``objective="secu"``).
+        (scaled to unit length with ``objective="secu"``), X first centred
+        or scaled up where the training data sat far from the origin or
+        were tiny (the user guide's note on scaling).
     embedding_scale_ : float
         Fixed factor on the encoder's output set by the start (1.0 for
         ``init="random"``).
