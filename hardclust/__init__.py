@@ -12,12 +12,14 @@ from .estimator import OnlineHardClustering  # noqa: E402
 from .exceptions import (  # noqa: E402
     ClusterCollapseWarning,
     HardclustVersionWarning,
+    InputScaleWarning,
     SmallFirstChunkWarning,
 )
 
 __all__ = [
     "ClusterCollapseWarning",
     "HardclustVersionWarning",
+    "InputScaleWarning",
     "OnlineHardClustering",
     "SmallFirstChunkWarning",
     "combination_assign",

@@ -11,6 +11,7 @@ covariance of the training samples in the input's own space.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._model import squared_distances
 from ._threads import uses_threads
+from .exceptions import InputScaleWarning
 from .encoders import MLPEncoder
 
 # The largest magnitude accepted in X: squares of values above about 1.8e19
@@ -47,6 +49,12 @@ _SMALL_MAGNITUDE = 0.1
 # the origin (standardised tables, pixels, z-normalised series) are left
 # as they are.
 _FAR_OFFSET = 10.0
+# A later X that a model's scale carries beyond this many times the
+# training data's largest magnitude (about 1 once scaled) gets an
+# InputScaleWarning: a stream whose first chunk was tiny, or a model of
+# tiny data given data of the usual magnitudes, is labelled far outside
+# anything it learned from.
+_FAR_REACH = 1e3
 # Rows per block of input_shift's pass, so that it copies little.
 _STAT_ROWS = 8192
 # Chunks embedded before their distances are computed in one call.
@@ -474,6 +482,14 @@ class BaseClustering(TransformerMixin):
                     f"this model's training data were (scale {scale:.6g}), overflowing "
                     "float32's squares; pass X on the scale of the training data."
                 )
+            if not reset and scale != 1.0 and reach > _FAR_REACH:
+                warnings.warn(
+                    f"X reaches {largest:.3g} in magnitude, about {reach:.3g} times the "
+                    "largest of this model's training data, which were tiny and are "
+                    f"scaled up by {scale:.6g} (as is every X): the model learned nothing "
+                    "at X's magnitude and extrapolates. Fit a model on data of X's "
+                    "magnitude, or pass X on the scale of the training data.",
+                    InputScaleWarning, stacklevel=3)
             X32 = _moved(X, shift, scale)
         elif not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
             X32 = X32.copy()

@@ -22,6 +22,13 @@ from ._inference import InputView
 
 # Marks files written by OnlineHardClustering.save.
 _SAVE_FORMAT = "hardclust-weights-1"
+# ... and files whose model transforms its inputs (centres far data, scales
+# up tiny ones: ``input_shift``, ``input_scale``). Releases before 0.3 read
+# only _SAVE_FORMAT and would ignore the transformation, predicting every
+# row as if unscaled; a new mark makes them refuse such a file instead.
+# Files without the transformation keep the old mark, readable by both.
+_SAVE_FORMAT_MOVED = "hardclust-weights-2"
+_READ_FORMATS = (_SAVE_FORMAT, _SAVE_FORMAT_MOVED)
 
 
 def _plain(value):
@@ -66,9 +73,10 @@ def save_model(path, params, *, module, fitted):
     params = {k: _plain(v) for k, v in params.items()}
     names = fitted["feature_names_in"]
     view = fitted["input_view"]
+    scale, shift = float(fitted.get("input_scale", 1.0)), fitted.get("input_shift")
     torch.save(
         {
-            "format": _SAVE_FORMAT,
+            "format": _SAVE_FORMAT if scale == 1.0 and shift is None else _SAVE_FORMAT_MOVED,
             "version": __version__,
             "params": params,
             "optimizer": f"{optimizer.__module__}.{optimizer.__qualname__}",
@@ -81,9 +89,9 @@ def save_model(path, params, *, module, fitted):
             "feature_names_in": None if names is None else [str(n) for n in names],
             "scale": float(module.scale),
             # what the model's inputs are multiplied by (tiny training data)
-            "input_scale": float(fitted.get("input_scale", 1.0)),
-            "input_shift": None if fitted.get("input_shift") is None
-            else torch.from_numpy(np.asarray(fitted["input_shift"], dtype=np.float64)),
+            "input_scale": scale,
+            "input_shift": None if shift is None
+            else torch.from_numpy(np.asarray(shift, dtype=np.float64)),
             "sigma": float(module.sigma),
             # the geometry the weights were trained in (objective="secu"),
             # which the saved objective need not tell: it may have changed since
@@ -141,7 +149,7 @@ def read_model_file(path, *, encoder=None, decoder=None):
             "it was refused, since only OnlineHardClustering.save files "
             "are safe to load. Load trusted pickles with pickle/joblib."
         ) from exc
-    if not isinstance(saved, dict) or saved.get("format") != _SAVE_FORMAT:
+    if not isinstance(saved, dict) or saved.get("format") not in _READ_FORMATS:
         raise ValueError(f"{path} is not a file written by OnlineHardClustering.save.")
     warn_if_other_release(saved["version"], what=str(path))
     if "encoder_class" in saved:

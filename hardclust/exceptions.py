@@ -10,7 +10,8 @@ import numpy as np
 # that many rows by chance with probability (1 - 1/K)^(20 K), about e^-20.
 _STREAM_ROWS_PER_CLUSTER = 20
 
-__all__ = ["ClusterCollapseWarning", "HardclustVersionWarning", "SmallFirstChunkWarning"]
+__all__ = ["ClusterCollapseWarning", "HardclustVersionWarning", "InputScaleWarning",
+           "SmallFirstChunkWarning"]
 
 
 class ClusterCollapseWarning(UserWarning):
@@ -66,6 +67,36 @@ class SmallFirstChunkWarning(UserWarning):
     ...     warnings.simplefilter("always")
     ...     _ = OnlineHardClustering(n_clusters=4, random_state=0).partial_fit(X)
     >>> any(issubclass(w.category, SmallFirstChunkWarning) for w in caught)
+    True
+    """
+
+
+class InputScaleWarning(UserWarning):
+    """X is far larger than the training data of a model that scales its inputs up.
+
+    A model whose training data were tiny (largest magnitude below 0.1)
+    multiplies every input by the power of two that brought them near 1
+    (``fit``, or a stream's first chunk). An X that this scale carries
+    more than 1,000 times beyond the training data's largest magnitude
+    lies far outside anything the model learned from: its labels and
+    embeddings are extrapolations. Raised by ``predict``,
+    ``predict_proba``, ``transform``, ``score`` and ``partial_fit``; the
+    message gives the scale and the fix (fit on data of X's magnitude, or
+    pass X on the training data's).
+
+    .. versionadded:: 0.3.0
+
+    Examples
+    --------
+    >>> import warnings, numpy as np
+    >>> from hardclust import InputScaleWarning, OnlineHardClustering
+    >>> X = np.random.RandomState(0).normal(size=(60, 3))
+    >>> model = OnlineHardClustering(n_clusters=2, max_epochs=2, random_state=0)
+    >>> model = model.fit(X * 1e-4)  # tiny: scaled up by 2**12
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = model.predict(X)  # 10,000 times the training data
+    >>> any(issubclass(w.category, InputScaleWarning) for w in caught)
     True
     """
 

@@ -3,6 +3,7 @@ failed call leaves a fitted model exactly as it was."""
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import torch
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
-from hardclust import OnlineHardClustering, SmallFirstChunkWarning
+from hardclust import InputScaleWarning, OnlineHardClustering, SmallFirstChunkWarning
 from sklearn.base import clone
 
 
@@ -285,6 +286,41 @@ def test_tiny_training_data_are_scaled_up_and_cluster_as_any_other(scale, dtype,
     stream = OnlineHardClustering(n_clusters=3, random_state=0)
     stream.partial_fit(X[:150]).partial_fit(X[150:])
     assert stream._input_scale == 2.0 ** round(-np.log2(np.abs(X[:150]).max()))
+
+
+def test_x_far_larger_than_tiny_training_data_is_warned_about(tmp_path):
+    X, _ = _small_blobs(1e-4)
+    model = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(X * 500)  # within the training data's range, give or take
+    usual = X * 1e4  # standardised: what the model would see unscaled
+    for method in (model.predict, model.predict_proba, model.transform, model.score):
+        with pytest.warns(InputScaleWarning, match=r"scaled up by 4096 .*extrapolates"):
+            method(usual)
+    # a stream whose first chunk was tiny and whose next is not
+    stream = OnlineHardClustering(n_clusters=3, random_state=0).partial_fit(X[:150])
+    with pytest.warns(InputScaleWarning):
+        stream.partial_fit(usual[150:])
+    # a model of data of the usual magnitudes has no scale and never warns
+    plain = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(usual)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain.predict(usual * 1e6)
+
+
+def test_files_of_models_that_move_their_inputs_are_marked_for_this_release(tmp_path):
+    # releases before 0.3 read "hardclust-weights-1" files and would ignore
+    # the scale and shift; a new mark makes them refuse such files instead
+    X, _ = _small_blobs(1.0)
+    for data, mark in [(X, "hardclust-weights-1"), (X * 1e-4, "hardclust-weights-2"),
+                       (X + 1e3, "hardclust-weights-2")]:
+        model = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(data)
+        path = tmp_path / "model.pt"
+        model.save(path)
+        assert torch.load(path, weights_only=True)["format"] == mark
+        np.testing.assert_array_equal(OnlineHardClustering.load(path).predict(data),
+                                      model.labels_)
 
 
 @pytest.mark.parametrize("offset", [1e3, -1e6])
