@@ -389,7 +389,7 @@ def graph_labels(features, n_clusters, cluster, rng, layout=0):
 
 
 def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, device, rng,
-                  steps=None):
+                  steps=None, keep_state=False):
     """Train ``module`` (encoder and centroids) to predict ``labels``.
 
     The loss is the training's own, the mean assigned cost ``D[i, y_i]``,
@@ -421,6 +421,11 @@ def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, devi
         The most optimisation steps; None is ``_FIT_STEPS``. Fewer are made
         when a pass over X already gave ``_FIT_AGREEMENT`` of its rows
         their label.
+    keep_state : bool, default=False
+        Leave the optimizer's state of each parameter (Adam's moments and
+        step count) on the module as ``start_optimizer_state``, for
+        training's optimizer to go on from
+        (:func:`hardclust._optimizers.carry_state`).
 
     Returns
     -------
@@ -461,4 +466,7 @@ def fit_to_labels(module, X, labels, *, optimizer, options, lr, batch_size, devi
             agreement = agreed / seen
     for m, training in modes:
         m.training = training
+    if keep_state:
+        module.start_optimizer_state = {p: optimizer.state[p] for p in module.parameters()
+                                        if p in optimizer.state}
     return finite_loss(loss, "fitting the model to the neighbour graph's labels")

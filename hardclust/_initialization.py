@@ -478,17 +478,26 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     """The module of ``init="graph"``: centroids at the means of the
     neighbour graph's clusters (:func:`hardclust._graph.graph_labels`) in
     the starting embedding, then the model fitted to those labels
-    (:func:`hardclust._graph.fit_to_labels`)."""
+    (:func:`hardclust._graph.fit_to_labels`). Where the graph's
+    coordinates were laid out, the fit's optimizer state is left on the
+    module for training to go on from
+    (:func:`hardclust._optimizers.carry_state`)."""
     n_clusters, reconstruction = params["n_clusters"], params["reconstruction"]
     rows = X[sample_rows(len(X), rng)]
     prior = log_prior.double().numpy()
     z = embed_rows(encoder, rows, params["batch_size"], device)
     check_embeddings(z)
+    laid_out = []
+
+    def passes(n_distinct):
+        laid_out.append(layout_passes(params["layout_passes"], rows.shape[1:], n_distinct,
+                                      n_clusters))
+        return laid_out[-1]
+
     labels = graph_labels(search_space(rows), n_clusters,
                           lambda points, r: balanced_kmeans(points, n_clusters, prior, r,
                                                             runs=GRAPH_KMEANS_RUNS), rng,
-                          layout=lambda n_distinct: layout_passes(
-                              params["layout_passes"], rows.shape[1:], n_distinct, n_clusters))
+                          layout=passes)
     centers = np.stack([z[labels == k].mean(axis=0, dtype=np.float64) if np.any(labels == k)
                         else z[rng.randint(len(z))].astype(np.float64)
                         for k in range(n_clusters)])
@@ -498,7 +507,12 @@ def graph_start(params, X, rng, *, encoder, decoder, device, sigma, lr, log_prio
     module = ClusterModule(encoder, centroids, sigma, log_prior, scale,
                            decoder=decoder if reconstruction > 0 else None,
                            reconstruction=reconstruction, normalize=normalize).to(device)
+    # training goes on from the fit's optimizer state where the start was
+    # laid out: a fresh Adam's first steps undo much of such a start, while
+    # the spectral start of narrow samples can be poor, and those first
+    # steps are what repairs it (the circles; experiments/start_optimizer/)
     fit_to_labels(module, rows, labels, optimizer=params["optimizer"],
                   options=optimizer_options(params, strip=True), lr=lr,
-                  batch_size=params["batch_size"], device=device, rng=rng)
+                  batch_size=params["batch_size"], device=device, rng=rng,
+                  keep_state=any(laid_out))
     return module

@@ -23,7 +23,7 @@ from ._batches import ShuffledBatches, TensorDataset
 # ClusterModule is imported for pickles of earlier releases, which name it here
 from ._model import ClusterModule, pair_costs  # noqa: F401
 from ._progress import EpochTable, FitProgress
-from ._optimizers import (grouped_options, make_optimizer, optimizer_error,
+from ._optimizers import (carry_state, grouped_options, make_optimizer, optimizer_error,
                           refuse_where_unsupported, set_implied)
 from ._params import optimizer_options
 from ._utils import (copy_state, eval_mode, embed, existing_device, explain_batchnorm_failure,
@@ -184,9 +184,11 @@ class ClusterNet(NeuralNet):
             **optimizer_params,
         )
         try:
-            return net.initialize()
+            net.initialize()
         except TypeError as exc:  # the optimizer refused an option
             raise optimizer_error(optimizer, optimizer_params, exc) from exc
+        carry_state(net.optimizer_, net.module_)  # a laid-out graph start's
+        return net
 
     def update(self, *, batch_size, verbose, sigma, criterion=None, log_prior=None,
                callbacks=None, optimizer=None, optimizer_options=None, device=None,

@@ -26,7 +26,8 @@ import inspect
 
 import torch
 
-__all__ = ["build_optimizer", "grouped_options", "make_optimizer", "optimizer_error",
+__all__ = ["build_optimizer", "carry_state", "grouped_options", "make_optimizer",
+           "optimizer_error",
            "refuse_where_unsupported", "set_implied", "wants_fused"]
 
 
@@ -209,6 +210,29 @@ def build_optimizer(optimizer, named_parameters, lr, options):
         return make_optimizer(optimizer, groups, {"lr": lr, **own})
     except TypeError as exc:
         raise optimizer_error(optimizer, options, exc) from exc
+
+
+def carry_state(optimizer, module):
+    """Give ``optimizer`` the per-parameter state a start left on ``module``.
+
+    The graph start fits the model to its labels with an optimizer of its
+    own (:func:`hardclust._graph.fit_to_labels`), of the class and options
+    training uses. A fresh Adam's first steps move every weight by about
+    the learning rate whatever its gradient (its moments are bias-corrected
+    from nothing), which throws much of a laid-out start away
+    (``experiments/adam_warmup/``); going on from the start's moments
+    keeps it (``experiments/start_optimizer/``). The state is taken off
+    the module (``start_optimizer_state``, set by ``fit_to_labels`` with
+    ``keep_state=True``), so that it is carried once and never pickled
+    with the module; parameters the optimizer does not hold are skipped.
+    """
+    state = module.__dict__.pop("start_optimizer_state", None)
+    if not state:
+        return
+    held = {p for group in optimizer.param_groups for p in group["params"]}
+    for param, values in state.items():
+        if param in held:
+            optimizer.state[param] = values
 
 
 def optimizer_error(optimizer, options, exc):

@@ -13,8 +13,9 @@ process would take with the same ``batch_size`` and ``random_state``:
 
 - every process draws the same shuffled order of the rows (the estimator's
   RNG, broadcast from rank 0 at the start of each training call, with the
-  model's weights, its scale and the neighbour pairs: the start, resets and
-  re-placements are computed everywhere and rank 0's are kept), and cuts
+  model's weights, its scale, the optimizer's state and the neighbour
+  pairs: the start, resets and re-placements are computed everywhere and
+  rank 0's are kept), and cuts
   each global batch of ``batch_size`` rows into ``k`` contiguous slices,
   one per process (:class:`LocalSlices`);
 - each process encodes its slice; the (rows, K) cost matrices are gathered
@@ -238,19 +239,35 @@ def _sum_gradients(params):
         p.grad = g.view_as(p).to(p.dtype)
 
 
+def _on_cpu(state):
+    """A state dict's tensors on the CPU (so that other processes, whose
+    devices differ, can read rank 0's), the rest as it is."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().cpu()
+    if isinstance(state, dict):
+        return {key: _on_cpu(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_on_cpu(value) for value in state)
+    return state
+
+
 def _share_state(net, dataset):
     """Make every process start a training call from rank 0's state: the
-    module's weights and buffers, its scale, the batch order's RNG and the
-    neighbour pairs."""
+    module's weights and buffers, its scale, the optimizer's state (which
+    a graph start hands to training, ``hardclust._optimizers.carry_state``),
+    the batch order's RNG and the neighbour pairs."""
     module = net.module_
     for tensor in module.state_dict().values():
         _broadcast_(tensor)
     rng = getattr(net, "iterator_train__random_state", None)
-    shared = [module.scale, None if rng is None else rng.get_state()]
+    shared = [module.scale, None if rng is None else rng.get_state(),
+              _on_cpu(net.optimizer_.state_dict())]
     dist.broadcast_object_list(shared, src=0, device=_comm_device())
     module.scale = shared[0]
     if rng is not None:
         rng.set_state(shared[1])
+    # load_state_dict casts each state tensor to its parameter's device
+    net.optimizer_.load_state_dict(shared[2])
     if dataset.neighbors is not None:
         _broadcast_(dataset.neighbors)
 

@@ -309,6 +309,41 @@ def test_graph_start_is_reproducible_and_streams():
     assert len(np.unique(stream.predict(X))) == 2
 
 
+def test_training_goes_on_from_a_laid_out_starts_optimizer_state():
+    rng = np.random.RandomState(0)
+    blob = np.arange(120) % 3
+    narrow = (rng.normal(0, 5, (3, 6))[blob] + rng.normal(size=(120, 6))).astype(np.float32)
+    wide = np.repeat(narrow, 10, axis=1) + rng.normal(0, 0.1, (120, 60)).astype(np.float32)
+    for X, passes, carried in [(wide, "auto", True), (wide, 0, False), (narrow, "auto", False),
+                               (narrow, 7, True)]:
+        model = OnlineHardClustering(3, layout_passes=passes, max_epochs=2,
+                                     random_state=0).fit(X)
+        module = model._net.module_
+        assert "start_optimizer_state" not in vars(module)  # carried once, never pickled
+        steps = float(model._net.optimizer_.state[module.centroids]["step"])
+        # Adam's step count: the start's fit and training's, or training's alone
+        assert (steps > model.n_steps_) == carried, (X.shape, passes)
+        assert steps >= model.n_steps_
+
+
+def test_carry_state_gives_the_optimizer_the_starts_state_once():
+    from hardclust._optimizers import carry_state
+    a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    start = torch.optim.Adam(a.parameters())
+    a(torch.ones(1, 2)).sum().backward()
+    start.step()
+    a.start_optimizer_state = {p: start.state[p] for p in a.parameters()}
+    a.start_optimizer_state[b.weight] = {"step": torch.tensor(9.0)}  # not the optimizer's
+    optimizer = torch.optim.Adam(a.parameters())
+    carry_state(optimizer, a)
+    assert "start_optimizer_state" not in vars(a) and b.weight not in optimizer.state
+    for p in a.parameters():
+        assert optimizer.state[p]["step"] == 1
+        torch.testing.assert_close(optimizer.state[p]["exp_avg"], start.state[p]["exp_avg"])
+    carry_state(optimizer, a)  # nothing left: a no-op
+    assert len(optimizer.state) == 2
+
+
 def test_unknown_init_name_is_refused():
     from sklearn.utils._param_validation import InvalidParameterError
     with pytest.raises(InvalidParameterError, match="'init'"):
