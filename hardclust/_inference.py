@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._model import squared_distances
 from ._threads import uses_threads
+from ._utils import user_stacklevel
 from .exceptions import InputScaleWarning
 from .encoders import MLPEncoder
 
@@ -49,10 +50,11 @@ _SMALL_MAGNITUDE = 0.1
 # the origin (standardised tables, pixels, z-normalised series) are left
 # as they are.
 _FAR_OFFSET = 10.0
-# A later X that a model's scale carries beyond this many times the
-# training data's largest magnitude (about 1 once scaled) gets an
-# InputScaleWarning: a stream whose first chunk was tiny, or a model of
-# tiny data given data of the usual magnitudes, is labelled far outside
+# A later X that a model's scale carries beyond this magnitude gets an
+# InputScaleWarning: the training data reach 2**-0.5 to 2**0.5 once
+# scaled, so this is about 1,000 times their largest magnitude (700 to
+# 1,400 times). A stream whose first chunk was tiny, or a model of tiny
+# data given data of the usual magnitudes, is labelled far outside
 # anything it learned from.
 _FAR_REACH = 1e3
 # Rows per block of input_shift's pass, so that it copies little.
@@ -483,13 +485,17 @@ class BaseClustering(TransformerMixin):
                     "float32's squares; pass X on the scale of the training data."
                 )
             if not reset and scale != 1.0 and reach > _FAR_REACH:
+                # the training data reach 2**-0.5 to 2**0.5 once scaled: reach
+                # is their ratio to X's up to that factor
+                where = ("in magnitude" if shift is None
+                         else "from the mean of this model's training data")
                 warnings.warn(
-                    f"X reaches {largest:.3g} in magnitude, about {reach:.3g} times the "
-                    "largest of this model's training data, which were tiny and are "
-                    f"scaled up by {scale:.6g} (as is every X): the model learned nothing "
-                    "at X's magnitude and extrapolates. Fit a model on data of X's "
-                    "magnitude, or pass X on the scale of the training data.",
-                    InputScaleWarning, stacklevel=3)
+                    f"X reaches {reach / scale:.3g} {where}, about {reach:.2g} times as "
+                    "far as the training data did: those were tiny, and the model "
+                    f"scales every X up by {scale:.6g} as it scaled them, so it learned "
+                    "nothing at X's magnitude and extrapolates. Fit a model on data of "
+                    "X's magnitude, or pass X on the scale of the training data.",
+                    InputScaleWarning, stacklevel=user_stacklevel())
             X32 = _moved(X, shift, scale)
         elif not X32.flags.writeable:  # read-only (a pandas frame's values): torch warns
             X32 = X32.copy()

@@ -3,6 +3,8 @@ mode, chunked embedding, and errors that say what to change."""
 
 import contextlib
 import copy
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -82,6 +84,26 @@ def existing_device(device):
         f"({torch.cuda.device_count()} GPU(s)); it is loaded on cuda instead.",
         DeviceWarning, stacklevel=3)
     return "cuda"
+
+
+def _library_folders():
+    import sklearn
+
+    import hardclust
+    return tuple(os.path.dirname(m.__file__) + os.sep for m in (hardclust, sklearn))
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes ``warnings.warn``, called by the
+    function that calls this, point at the first frame outside hardclust
+    and scikit-learn: the user's call, past wrappers (scikit-learn's
+    ``set_output`` and ``_fit_context``) whose depth differs between
+    methods."""
+    folders = _library_folders()
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(folders):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def resolve_device(device):

@@ -387,7 +387,8 @@ def data_parallel(*, assignment="global", backend=None):
     and sums the gradients, so the processes take one process's steps and
     end with identical models. Everything outside training (validation, the
     start, the neighbour search, inference) runs on every process; rank 0's
-    start, batch order and neighbour pairs are shared at each training call.
+    start (its weights and optimizer state), batch order and neighbour pairs
+    are shared at each training call.
 
     Outside ``torchrun`` (no ``WORLD_SIZE`` in the environment and no
     process group), the block runs as one process and nothing changes.

@@ -76,10 +76,12 @@ class InputScaleWarning(UserWarning):
 
     A model whose training data were tiny (largest magnitude below 0.1)
     multiplies every input by the power of two that brought them near 1
-    (``fit``, or a stream's first chunk). An X that this scale carries
-    more than 1,000 times beyond the training data's largest magnitude
-    lies far outside anything the model learned from: its labels and
-    embeddings are extrapolations. Raised by ``predict``,
+    (``fit``, or a stream's first chunk). An X that this scale carries to
+    about 1,000 times the training data's largest magnitude or beyond
+    (700 to 1,400 times, as the scale is a power of two; for centred data
+    the distance from the training data's mean counts) lies far outside
+    anything the model learned from: its labels and embeddings are
+    extrapolations. Raised by ``predict``,
     ``predict_proba``, ``transform``, ``score`` and ``partial_fit``; the
     message gives the scale and the fix (fit on data of X's magnitude, or
     pass X on the training data's).

@@ -296,12 +296,23 @@ def test_x_far_larger_than_tiny_training_data_is_warned_about(tmp_path):
         model.predict(X * 500)  # within the training data's range, give or take
     usual = X * 1e4  # standardised: what the model would see unscaled
     for method in (model.predict, model.predict_proba, model.transform, model.score):
-        with pytest.warns(InputScaleWarning, match=r"scaled up by 4096 .*extrapolates"):
+        with pytest.warns(InputScaleWarning, match=r"scales every X up by 4096 .*extrapolates"
+                          ) as caught:
             method(usual)
+        assert caught[0].filename == __file__, method  # the user's call, not the library's
     # a stream whose first chunk was tiny and whose next is not
     stream = OnlineHardClustering(n_clusters=3, random_state=0).partial_fit(X[:150])
-    with pytest.warns(InputScaleWarning):
+    with pytest.warns(InputScaleWarning) as caught:
         stream.partial_fit(usual[150:])
+    assert caught[0].filename == __file__
+    # centred and scaled: the distance from the training data's mean counts
+    far = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(X + 5)
+    assert far._input_shift is not None and far._input_scale == model._input_scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        far.predict(X * 500 + 5)
+    with pytest.warns(InputScaleWarning, match="from the mean of this model's training data"):
+        far.predict(usual + 5)
     # a model of data of the usual magnitudes has no scale and never warns
     plain = OnlineHardClustering(n_clusters=3, max_epochs=2, random_state=0).fit(usual)
     with warnings.catch_warnings():
