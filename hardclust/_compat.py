@@ -16,21 +16,23 @@ import warnings
 
 from . import __version__
 from ._inference import InputView
+from ._utils import user_stacklevel
 from .exceptions import HardclustVersionWarning
 
 __all__ = ["pin_encoder_name", "pinned_encoder_name", "upgrade_pickle_state",
            "upgrade_saved_params", "warn_if_other_release"]
 
 
-def warn_if_other_release(saved_version, what, stacklevel=4):
-    """Warn when a model saved by another major.minor release is loaded."""
+def warn_if_other_release(saved_version, what):
+    """Warn when a model saved by another major.minor release is loaded
+    (pointing at the user's ``load`` or unpickling call)."""
     if saved_version.split(".")[:2] != __version__.split(".")[:2]:
         warnings.warn(
             f"{what} was saved with hardclust {saved_version} and is loaded with "
             f"{__version__}; it may behave differently. Refit it, or load it "
             f"with hardclust=={saved_version}.",
             HardclustVersionWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -59,7 +61,7 @@ def upgrade_pickle_state(state, cls):
     by another release.
     """
     if state.get("_hardclust_version") is not None:
-        warn_if_other_release(state["_hardclust_version"], what="This model", stacklevel=5)
+        warn_if_other_release(state["_hardclust_version"], what="This model")
     state = dict(state)
     if "n_neighbors" not in state:  # pickled before pairs: it trained on single samples
         state.update(n_neighbors=0, neighbor_weight=0.5)

@@ -17,7 +17,7 @@ from ._priors import log_prior
 from ._neighbors import resolve_n_neighbors
 from ._schedule import auto_max_epochs
 from ._threads import auto_threads, search_threads
-from ._utils import resolve_device
+from ._utils import resolve_device, user_stacklevel
 from .encoders import auto_lr, is_image_cnn
 from .objectives import SECU_SIGMA
 
@@ -81,7 +81,7 @@ def call_settings(params, sample_shape, *, stream, sample_flops):
     if params["regularization"] != "deprecated":
         warnings.warn("'regularization' was renamed 'objective' in 0.3.0 and will be "
                       "removed in 0.5; pass objective=... instead.", FutureWarning,
-                      stacklevel=5)
+                      stacklevel=user_stacklevel())
         objective = params["regularization"]
     n_neighbors = resolve_n_neighbors(params["n_neighbors"], sample_shape, stream)
     pairs = 2 if n_neighbors > 0 and params["neighbor_weight"] > 0 else 1

@@ -17,6 +17,7 @@ import torch
 from ._initialization import balanced_kmeans, reseed_starved
 from ._model import squared_distances
 from ._params import OPTIMIZER_PREFIX, optimizer_options, same_value
+from ._utils import user_stacklevel
 from .exceptions import SmallFirstChunkWarning, idle_window
 from .objectives import make_objective
 
@@ -48,7 +49,7 @@ def warn_if_small_first_chunk(n_rows, n_clusters, init):
             f"and later chunks rarely undo a poor start. Pass at least {needed} "
             "rows in the first call (later chunks may be of any size).",
             SmallFirstChunkWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 

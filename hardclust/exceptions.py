@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 
+from ._utils import user_stacklevel
+
 # A stream warns when a cluster has been nobody's nearest centroid over this
 # many streamed rows per cluster: a cluster holding 1/K of the data misses
 # that many rows by chance with probability (1 - 1/K)^(20 K), about e^-20.
@@ -173,7 +175,7 @@ def warn_if_stream_collapsed(previous, rows, *, sigma, lr):
         f"try 2-3x larger), lr too large (now {lr:g}; try 3x smaller), more clusters "
         "than the data holds (fewer n_clusters), or unscaled features (StandardScaler).",
         ClusterCollapseWarning,
-        stacklevel=5,  # the caller of partial_fit, past _fit_context
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -209,7 +211,7 @@ def warn_if_collapsed(last_epoch, labels, *, sigma, lr):
             f"large (now {lr:g}; try 3x smaller), more clusters than the data "
             "holds (fewer n_clusters), or unscaled features (StandardScaler).",
             ClusterCollapseWarning,
-            stacklevel=5,  # the caller of fit / partial_fit, past _fit_context
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -269,5 +271,5 @@ def warn_if_merged(centers, *, spread, start_spread, n_epochs, lr):
             f"{lr:g}; fewer max_epochs, or anneal lr as the user guide shows under "
             "max_epochs).",
             ClusterCollapseWarning,
-            stacklevel=5,  # the caller of fit / partial_fit, past _fit_context
+            stacklevel=user_stacklevel(),
         )
