@@ -27,8 +27,7 @@ import inspect
 import torch
 
 __all__ = ["build_optimizer", "carry_state", "grouped_options", "make_optimizer",
-           "optimizer_error",
-           "refuse_where_unsupported", "set_implied", "wants_fused"]
+           "optimizer_error", "refuse_where_unsupported", "set_implied", "wants_fused"]
 
 
 def _chose(options):

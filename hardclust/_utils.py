@@ -87,18 +87,22 @@ def existing_device(device):
 
 
 def _library_folders():
+    """The folders of hardclust and of the libraries that call into it
+    (scikit-learn's wrappers, skorch's training loop), as path prefixes;
+    imported here, not at the top, as hardclust imports this module."""
     import sklearn
+    import skorch
 
     import hardclust
-    return tuple(os.path.dirname(m.__file__) + os.sep for m in (hardclust, sklearn))
+    return tuple(os.path.dirname(m.__file__) + os.sep for m in (hardclust, sklearn, skorch))
 
 
 def user_stacklevel():
     """The ``stacklevel`` that makes ``warnings.warn``, called by the
-    function that calls this, point at the first frame outside hardclust
-    and scikit-learn: the user's call, past wrappers (scikit-learn's
-    ``set_output`` and ``_fit_context``) whose depth differs between
-    methods."""
+    function that calls this, point at the first frame outside hardclust,
+    scikit-learn and skorch: the user's call, past wrappers (scikit-learn's
+    ``set_output`` and ``_fit_context``, a ``Pipeline``) whose depth
+    differs between methods."""
     folders = _library_folders()
     level, frame = 1, sys._getframe(1)
     while frame.f_back is not None and frame.f_code.co_filename.startswith(folders):
