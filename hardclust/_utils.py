@@ -183,19 +183,21 @@ def draw_seed(random_state):
     return int(random_state.randint(np.iinfo(np.int32).max))
 
 
-def copy_state(state):
-    """A copy of a state dict that training cannot change: tensors cloned,
-    dicts, lists and tuples rebuilt, numbers and strings shared, anything
-    else deep-copied."""
+def copy_state(state, device=None):
+    """A copy of a state dict that training cannot change: tensors cloned
+    (onto ``device`` when given), dicts, lists and tuples rebuilt, numbers
+    and strings shared, anything else deep-copied."""
     if isinstance(state, torch.Tensor):
+        if device is not None:
+            return state.detach().to(device, copy=True)
         return state.detach().clone()
     if isinstance(state, dict):
-        copied = type(state)((key, copy_state(value)) for key, value in state.items())
+        copied = type(state)((key, copy_state(value, device)) for key, value in state.items())
         if hasattr(state, "_metadata"):  # module versions, read by load_state_dict
             copied._metadata = copy.deepcopy(state._metadata)
         return copied
     if isinstance(state, (list, tuple)):
-        return type(state)(copy_state(value) for value in state)
+        return type(state)(copy_state(value, device) for value in state)
     if state is None or isinstance(state, (bool, int, float, complex, str, torch.dtype)):
         return state
     return copy.deepcopy(state)

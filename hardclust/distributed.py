@@ -47,6 +47,7 @@ from torch import nn
 from . import _net
 from ._batches import ShuffledBatches
 from ._net import ClusterStats
+from ._utils import copy_state
 
 __all__ = ["DataParallelGroup", "data_parallel"]
 
@@ -239,18 +240,6 @@ def _sum_gradients(params):
         p.grad = g.view_as(p).to(p.dtype)
 
 
-def _on_cpu(state):
-    """A state dict's tensors on the CPU (so that other processes, whose
-    devices differ, can read rank 0's), the rest as it is."""
-    if isinstance(state, torch.Tensor):
-        return state.detach().cpu()
-    if isinstance(state, dict):
-        return {key: _on_cpu(value) for key, value in state.items()}
-    if isinstance(state, (list, tuple)):
-        return type(state)(_on_cpu(value) for value in state)
-    return state
-
-
 def _share_state(net, dataset):
     """Make every process start a training call from rank 0's state: the
     module's weights and buffers, its scale, the optimizer's state (which
@@ -261,7 +250,8 @@ def _share_state(net, dataset):
         _broadcast_(tensor)
     rng = getattr(net, "iterator_train__random_state", None)
     shared = [module.scale, None if rng is None else rng.get_state(),
-              _on_cpu(net.optimizer_.state_dict())]
+              # on the CPU, so that processes on other devices can read rank 0's
+              copy_state(net.optimizer_.state_dict(), device="cpu")]
     dist.broadcast_object_list(shared, src=0, device=_comm_device())
     module.scale = shared[0]
     if rng is not None:
