@@ -26,19 +26,22 @@ import sys
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _common import dump, means, parser, table  # noqa: E402
 
-from hardclust import _graph  # noqa: E402
+from hardclust import _graph, _neighbors  # noqa: E402
 from hardclust._initialization import balanced_kmeans  # noqa: E402
 from hardclust.benchmark import DATASETS  # noqa: E402
 from hardclust.metrics import cluster_accuracy  # noqa: E402
 
 DEFAULTS = {"k": _graph._GRAPH_NEIGHBORS, "neg": _graph._LAYOUT_NEGATIVES, "passes": 50,
-            "dims": _graph._LAYOUT_DIMS, "pca": 50, "rows": _graph._GRAPH_SAMPLE}
+            "dims": _graph._LAYOUT_DIMS, "pca": _neighbors._SEARCH_DIM,
+            "rows": _graph._GRAPH_SAMPLE}
+# the package's constants a candidate sets, by setting name
+_CONSTANTS = {"k": (_graph, "_GRAPH_NEIGHBORS"), "neg": (_graph, "_LAYOUT_NEGATIVES"),
+              "dims": (_graph, "_LAYOUT_DIMS"), "pca": (_neighbors, "_SEARCH_DIM")}
 
 
 def _settings(candidate):
@@ -58,20 +61,22 @@ def start_labels(X, n_clusters, seed, settings):
     rng = np.random.RandomState(seed)
     rows = _graph.sample_rows(len(X), rng, settings["rows"])
     flat = np.asarray(X, dtype=np.float32).reshape(len(X), -1)[rows]
-    pca = settings["pca"]
-    features = flat if pca == 0 else PCA(pca, svd_solver="covariance_eigh").fit_transform(flat)
     prior = np.full(n_clusters, -np.log(n_clusters))
-    saved = (_graph._GRAPH_NEIGHBORS, _graph._LAYOUT_NEGATIVES, _graph._LAYOUT_DIMS)
-    _graph._GRAPH_NEIGHBORS, _graph._LAYOUT_NEGATIVES, _graph._LAYOUT_DIMS = (
-        settings["k"], settings["neg"], settings["dims"])
+    saved = {name: getattr(*where) for name, where in _CONSTANTS.items()}
+    for name, (module, attribute) in _CONSTANTS.items():
+        setattr(module, attribute, settings[name])
+    if settings["pca"] == 0:  # the raw values: search_space keeps samples this narrow
+        _neighbors._SEARCH_DIM = flat.shape[1]
     try:
+        features = _neighbors.search_space(torch.from_numpy(flat))
         labels = _graph.graph_labels(
             features, n_clusters,
             lambda points, r: balanced_kmeans(points, n_clusters, prior, r,
                                               runs=_graph.GRAPH_KMEANS_RUNS),
             rng, layout=settings["passes"])
     finally:
-        _graph._GRAPH_NEIGHBORS, _graph._LAYOUT_NEGATIVES, _graph._LAYOUT_DIMS = saved
+        for name, (module, attribute) in _CONSTANTS.items():
+            setattr(module, attribute, saved[name])
     return labels, rows
 
 
